@@ -1,0 +1,153 @@
+//! Why a gradient could not be computed.
+
+use std::fmt;
+
+/// Why a gradient could not be computed. Nothing has been written to any output when one
+/// of these is returned.
+///
+/// The checks run in numpy's order (axes, then spacing, then `edge_order`, then axis
+/// lengths), so the first error numpy would raise is the one reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GradError {
+    /// A requested axis is outside `-ndim..ndim` (numpy: `AxisError`).
+    AxisOutOfBounds {
+        /// The axis as given.
+        axis: isize,
+        /// The number of dimensions of `f`.
+        ndim: usize,
+    },
+    /// The same axis is requested twice (after negative indices are resolved).
+    RepeatedAxis {
+        /// The repeated axis, non-negative.
+        axis: usize,
+    },
+    /// The number of spacing arguments is neither 0, 1 scalar, nor one per requested axis
+    /// (numpy: `TypeError: invalid number of arguments`).
+    SpacingCount {
+        /// How many were given.
+        given: usize,
+        /// How many axes were requested.
+        axes: usize,
+    },
+    /// A coordinate array's length differs from its axis's length.
+    CoordinatesLength {
+        /// The axis (non-negative).
+        axis: usize,
+        /// The coordinate array's length.
+        len: usize,
+        /// The axis's length.
+        expected: usize,
+    },
+    /// A coordinate array has fewer than 2 entries (numpy: `IndexError`).
+    CoordinatesTooShort {
+        /// The axis (non-negative).
+        axis: usize,
+        /// The coordinate array's length.
+        len: usize,
+    },
+    /// `edge_order` is not 1 or 2.
+    EdgeOrder {
+        /// The value given.
+        given: i32,
+    },
+    /// A requested axis has fewer than `edge_order + 1` elements.
+    AxisTooShort {
+        /// The axis (non-negative).
+        axis: usize,
+        /// Its length.
+        len: usize,
+        /// The edge order asked for.
+        edge_order: u8,
+    },
+    /// The number of output arrays differs from the number of requested axes.
+    OutputCount {
+        /// How many outputs were given.
+        given: usize,
+        /// How many axes were requested.
+        expected: usize,
+    },
+    /// An output array's shape differs from the input's.
+    OutputShape {
+        /// Which output (in requested-axis order).
+        output: usize,
+        /// Its shape.
+        shape: Vec<usize>,
+        /// The input's shape.
+        expected: Vec<usize>,
+    },
+    /// A coefficient table could not be allocated.
+    OutOfMemory {
+        /// The size of the failed request.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for GradError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GradError::AxisOutOfBounds { axis, ndim } => {
+                write!(
+                    f,
+                    "axis {axis} is out of bounds for array of dimension {ndim}"
+                )
+            }
+            GradError::RepeatedAxis { axis } => {
+                write!(f, "repeated axis: axis {axis} is requested twice")
+            }
+            GradError::SpacingCount { given, axes } => write!(
+                f,
+                "invalid number of arguments: {given} spacing values for {axes} axes \
+                 (give none, one scalar, or one per axis)"
+            ),
+            GradError::CoordinatesLength {
+                axis,
+                len,
+                expected,
+            } => write!(
+                f,
+                "when 1d, distances must match the length of the corresponding dimension: \
+                 axis {axis} has {expected} elements but {len} coordinates were given"
+            ),
+            GradError::CoordinatesTooShort { axis, len } => write!(
+                f,
+                "coordinates for axis {axis} have {len} entries; at least 2 are needed to form a difference"
+            ),
+            GradError::EdgeOrder { given } => write!(f, "edge_order must be 1 or 2, got {given}"),
+            GradError::AxisTooShort {
+                axis,
+                len,
+                edge_order,
+            } => write!(
+                f,
+                "Shape of array too small to calculate a numerical gradient, at least \
+                 (edge_order + 1) elements are required: axis {axis} has {len} elements \
+                 and edge_order is {edge_order}"
+            ),
+            GradError::OutputCount { given, expected } => {
+                write!(
+                    f,
+                    "{given} output arrays given for {expected} requested axes"
+                )
+            }
+            GradError::OutputShape {
+                output,
+                shape,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "output {output} has shape {shape:?}, the input has shape {expected:?}"
+                )
+            }
+            GradError::OutOfMemory { bytes } => {
+                write!(
+                    f,
+                    "out of memory: could not allocate {bytes} bytes for coefficients"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for GradError {}

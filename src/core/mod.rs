@@ -1,0 +1,353 @@
+//! The safe core: numpy.gradient on `ndarray` views. It knows nothing of C.
+//!
+//! - [`value`]: numpy's precision rules (which dtype each operation happens in);
+//! - [`spacing`](self::Spacing): the spacing arguments and their parsing;
+//! - `stencil`: the interior and edge formulas, written once, and their coefficients;
+//! - `sweep`: applying one axis's formulas along that axis of any layout.
+#![deny(unsafe_code)]
+
+mod error;
+mod spacing;
+mod stencil;
+mod sweep;
+pub mod value;
+
+pub use error::GradError;
+pub use spacing::{Coordinates, Spacing};
+pub use value::{Element, Real, Value};
+
+use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use stencil::AxisStencil;
+
+/// The largest number of dimensions accepted by the C ABI (numpy's own limit is 64).
+pub const MAX_NDIM: usize = 64;
+
+/// Computes the gradient of `f` along each requested axis into the caller's arrays, as
+/// `numpy.gradient(f, *spacing, axis=axes, edge_order=edge_order)` would, bit for bit.
+///
+/// - `spacing`: empty (unit spacing), one scalar [`Spacing`] for every axis, or exactly
+///   one entry per requested axis (scalars and coordinate arrays mixed freely).
+/// - `axes`: `None` for all axes in order, or any list of axes in any order; negative
+///   values count from the end. `out[k]` receives the derivative along `axes[k]`.
+/// - `edge_order`: 1 (first-order one-sided differences at both ends) or 2 (second-order).
+/// - `out`: one array per requested axis, each of `f`'s shape, any layout.
+///
+/// Element types and precisions follow numpy: integers are converted to `f64` first; `f32`
+/// and `Complex<f32>` data are computed in single precision unless a spacing is a numpy
+/// float64 scalar or array ([`Spacing::ScalarF64`], `f64` coordinates), which promotes
+/// that axis's arithmetic to double precision with one rounding at the end.
+///
+/// # Errors
+/// A [`GradError`], in numpy's order of checks; on any error nothing is written.
+///
+/// # Threads
+/// Pure function of its arguments: any number of calls may run concurrently.
+pub fn gradient_into<T: Element, D: Dimension>(
+    f: ArrayView<'_, T, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: i32,
+    out: &mut [ArrayViewMut<'_, T::Out, D>],
+) -> Result<(), GradError> {
+    let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
+    if out.len() != plan.axes.len() {
+        return Err(GradError::OutputCount {
+            given: out.len(),
+            expected: plan.axes.len(),
+        });
+    }
+    if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != f.shape()) {
+        return Err(GradError::OutputShape {
+            output,
+            shape: o.shape().to_vec(),
+            expected: f.shape().to_vec(),
+        });
+    }
+    plan.run(&f, out.iter_mut().map(|o| o.view_mut()));
+    Ok(())
+}
+
+/// Like [`gradient_into`], but allocates the outputs (C order) and returns them, one per
+/// requested axis in the order of `axes`.
+///
+/// # Errors
+/// As [`gradient_into`]; nothing is allocated for the outputs when it fails.
+///
+/// # Threads
+/// Pure function of its arguments: any number of calls may run concurrently.
+pub fn gradient<T: Element, D: Dimension>(
+    f: ArrayView<'_, T, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: i32,
+) -> Result<Vec<Array<T::Out, D>>, GradError>
+where
+    T::Out: Default,
+{
+    let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
+    let mut out: Vec<Array<T::Out, D>> = plan
+        .axes
+        .iter()
+        .map(|_| Array::from_elem(f.raw_dim(), T::Out::default()))
+        .collect();
+    plan.run(&f, out.iter_mut().map(|o| o.view_mut()));
+    Ok(out)
+}
+
+/// Everything about a call that does not depend on the data: the normalised axes and one
+/// stencil per axis. Building it performs every check.
+struct Plan<V: Value> {
+    axes: Vec<usize>,
+    stencils: Vec<AxisStencil<V>>,
+}
+
+impl<V: Value> Plan<V> {
+    fn new(
+        shape: &[usize],
+        spacing: &[Spacing<'_>],
+        axes: Option<&[isize]>,
+        edge_order: i32,
+    ) -> Result<Self, GradError> {
+        let axes = normalize_axes(axes, shape.len())?;
+        let spacings = spacing::parse(spacing, &axes, shape)?;
+        let edge_order = match edge_order {
+            1 => 1u8,
+            2 => 2u8,
+            given => return Err(GradError::EdgeOrder { given }),
+        };
+        if let Some(&axis) = axes
+            .iter()
+            .find(|&&a| shape[a] < usize::from(edge_order) + 1)
+        {
+            return Err(GradError::AxisTooShort {
+                axis,
+                len: shape[axis],
+                edge_order,
+            });
+        }
+        let stencils = axes
+            .iter()
+            .zip(&spacings)
+            .map(|(&axis, sp)| AxisStencil::new(sp, shape[axis], edge_order))
+            .collect::<Result<_, _>>()?;
+        Ok(Plan { axes, stencils })
+    }
+
+    fn run<'o, T: Element<Out = V>, D: Dimension>(
+        &self,
+        f: &ArrayView<'_, T, D>,
+        out: impl Iterator<Item = ArrayViewMut<'o, V, D>>,
+    ) {
+        let f = f.view().into_dyn();
+        for ((&axis, stencil), o) in self.axes.iter().zip(&self.stencils).zip(out) {
+            sweep::derivative(&f, axis, stencil, o.into_dyn());
+        }
+    }
+}
+
+/// numpy's `normalize_axis_tuple`: every axis is range-checked first, then duplicates are
+/// rejected.
+fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>, GradError> {
+    let Some(axes) = axes else {
+        return Ok((0..ndim).collect());
+    };
+    let resolved = axes
+        .iter()
+        .map(|&axis| {
+            let n = ndim as isize;
+            match axis {
+                a if (0..n).contains(&a) => Ok(a as usize),
+                a if (-n..0).contains(&a) => Ok((a + n) as usize),
+                _ => Err(GradError::AxisOutOfBounds { axis, ndim }),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, a) in resolved.iter().enumerate() {
+        if resolved[..i].contains(a) {
+            return Err(GradError::RepeatedAxis { axis: *a });
+        }
+    }
+    Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, arr1, arr2};
+    use num_complex::Complex;
+
+    #[test]
+    fn worked_examples() {
+        let g = gradient(arr1(&[1.0, 2.0, 4.0, 7.0, 11.0, 16.0]).view(), &[], None, 1).unwrap();
+        assert_eq!(g[0], arr1(&[1.0, 1.5, 2.5, 3.5, 4.5, 5.0]));
+        let f = arr1(&[5.0, 7.0, 4.0, 8.0]);
+        let g = gradient(f.view(), &[Spacing::Scalar(0.5)], None, 1).unwrap();
+        assert_eq!(g[0], arr1(&[4.0, -1.0, 1.0, 8.0]));
+        let x = arr1(&[0.0, 1.0, 3.0, 3.5]);
+        let c = [Spacing::Coordinates(Coordinates::F64(x.view()))];
+        // numpy: [2.0, 0.8333333333333336, 6.1000000000000005, 8.0]
+        assert_eq!(
+            gradient(f.view(), &c, None, 1).unwrap()[0],
+            arr1(&[2.0, 0.8333333333333336, 6.1000000000000005, 8.0])
+        );
+        assert_eq!(
+            gradient(f.view(), &c, None, 2).unwrap()[0],
+            arr1(&[
+                3.1666666666666674,
+                0.8333333333333336,
+                6.1000000000000005,
+                9.899999999999999
+            ])
+        );
+    }
+
+    #[test]
+    fn two_dimensions_give_one_array_per_axis_in_the_requested_order() {
+        let a = arr2(&[[1.0, 2.0, 6.0], [3.0, 4.0, 5.0]]);
+        let g = gradient(a.view(), &[], None, 1).unwrap();
+        assert_eq!(g[0], arr2(&[[2.0, 2.0, -1.0], [2.0, 2.0, -1.0]]));
+        assert_eq!(g[1], arr2(&[[1.0, 2.5, 4.0], [1.0, 1.0, 1.0]]));
+        let x = arr1(&[1.0, 2.0, 4.0]);
+        let sp = [
+            Spacing::Coordinates(Coordinates::F64(x.view())),
+            Spacing::Scalar(2.0),
+        ];
+        let g = gradient(a.view(), &sp, Some(&[-1, 0]), 1).unwrap();
+        assert_eq!(
+            g[0],
+            arr2(&[
+                [1.0, 1.3333333333333335, 2.0],
+                [1.0, 0.8333333333333333, 0.5]
+            ])
+        );
+        assert_eq!(g[1], arr2(&[[1.0, 1.0, -0.5], [1.0, 1.0, -0.5]]));
+    }
+
+    #[test]
+    fn float32_follows_both_numpy_modes() {
+        // numpy reference values (numpy-gradient.md §1.7), f = [1,2,4,7,11,16] as float32.
+        let f = arr1(&[1.0f32, 2.0, 4.0, 7.0, 11.0, 16.0]);
+        let weak = gradient(f.view(), &[Spacing::Scalar(0.3)], None, 2).unwrap();
+        let want: [f64; 6] = [
+            1.6666665077209473,
+            5.0,
+            8.333333015441895,
+            11.666666030883789,
+            14.999999046325684,
+            18.333335876464844,
+        ];
+        assert_eq!(weak[0].to_vec(), want.map(|v| v as f32));
+        let strong = gradient(f.view(), &[Spacing::ScalarF64(0.3)], None, 2).unwrap();
+        let want: [f64; 6] = [
+            1.6666666269302368,
+            5.0,
+            8.333333015441895,
+            11.666666984558105,
+            15.0,
+            18.33333396911621,
+        ];
+        assert_eq!(strong[0].to_vec(), want.map(|v| v as f32));
+    }
+
+    #[test]
+    fn integers_do_not_wrap() {
+        let g = gradient(arr1(&[0u8, 255, 0]).view(), &[], None, 1).unwrap();
+        assert_eq!(g[0], arr1(&[255.0, 0.0, -255.0]));
+        let g = gradient(arr1(&[-128i8, 127, -128]).view(), &[], None, 1).unwrap();
+        assert_eq!(g[0], arr1(&[255.0, 0.0, -255.0]));
+    }
+
+    #[test]
+    fn complex_infinities_spread_as_in_numpy() {
+        // numpy: [1+1j, inf+1j, 3, 4+4j], h = 0.5 -> [inf+nanj, 2-1j, -inf+nanj, 2+8j]
+        let c = |re, im| Complex::new(re, im);
+        let f = arr1(&[c(1.0, 1.0), c(f64::INFINITY, 1.0), c(3.0, 0.0), c(4.0, 4.0)]);
+        let g = &gradient(f.view(), &[Spacing::Scalar(0.5)], None, 1).unwrap()[0];
+        assert!(g[0].re == f64::INFINITY && g[0].im.is_nan());
+        assert_eq!(g[1], c(2.0, -1.0));
+        assert!(g[2].re == f64::NEG_INFINITY && g[2].im.is_nan());
+        assert_eq!(g[3], c(2.0, 8.0));
+    }
+
+    #[test]
+    fn uniform_collapse_changes_infinity_handling() {
+        let f = arr1(&[0.0, f64::INFINITY, 0.0, 0.0, 0.0]);
+        let x = arr1(&[0.0, 1.0, 2.0, 3.0, 4.0]);
+        let g = gradient(
+            f.view(),
+            &[Spacing::Coordinates(Coordinates::F64(x.view()))],
+            None,
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            g[0].to_vec(),
+            [f64::INFINITY, 0.0, f64::NEG_INFINITY, 0.0, 0.0]
+        );
+        let x = arr1(&[0.0, 1.0, 2.0, 3.0, 4.0000000001]);
+        let g = gradient(
+            f.view(),
+            &[Spacing::Coordinates(Coordinates::F64(x.view()))],
+            None,
+            1,
+        )
+        .unwrap();
+        assert!(g[0][1].is_nan() && g[0][0] == f64::INFINITY && g[0][2] == f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn errors_come_in_numpy_order_and_write_nothing() {
+        let f = Array2::<f64>::zeros((2, 3));
+        let mut o = [
+            Array2::from_elem((2, 3), 7.0),
+            Array2::from_elem((2, 3), 7.0),
+        ];
+        let mut views: Vec<_> = o.iter_mut().map(|a| a.view_mut()).collect();
+        let call =
+            |sp: &[Spacing<'_>], axes: Option<&[isize]>, eo, v: &mut [ArrayViewMut<'_, f64, _>]| {
+                gradient_into(f.view(), sp, axes, eo, v)
+            };
+        assert_eq!(
+            call(&[], Some(&[2]), 3, &mut views),
+            Err(GradError::AxisOutOfBounds { axis: 2, ndim: 2 })
+        );
+        assert_eq!(
+            call(&[], Some(&[0, -2]), 1, &mut views),
+            Err(GradError::RepeatedAxis { axis: 0 })
+        );
+        let three = [Spacing::Unit; 3];
+        assert_eq!(
+            call(&three, None, 3, &mut views),
+            Err(GradError::SpacingCount { given: 3, axes: 2 })
+        );
+        assert_eq!(
+            call(&[], None, 0, &mut views),
+            Err(GradError::EdgeOrder { given: 0 })
+        );
+        assert_eq!(
+            call(&[], None, 2, &mut views),
+            Err(GradError::AxisTooShort {
+                axis: 0,
+                len: 2,
+                edge_order: 2
+            })
+        );
+        assert_eq!(
+            call(&[], Some(&[1]), 1, &mut views),
+            Err(GradError::OutputCount {
+                given: 2,
+                expected: 1
+            })
+        );
+        drop(views);
+        assert!(o.iter().all(|a| a.iter().all(|&v| v == 7.0)));
+    }
+
+    #[test]
+    fn a_zero_length_axis_that_is_not_requested_is_fine() {
+        let f = Array2::<f64>::zeros((0, 3));
+        let g = gradient(f.view(), &[], Some(&[1]), 1).unwrap();
+        assert_eq!(g[0].shape(), &[0, 3]);
+        assert!(gradient(f.view(), &[], None, 1).is_err());
+    }
+}

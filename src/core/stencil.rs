@@ -1,0 +1,334 @@
+//! The finite-difference formulas, each written once, and the per-axis tables of their
+//! coefficients.
+//!
+//! Every output point of numpy.gradient is one of two formulas:
+//!
+//! - a **quotient** `(f[hi] - f[lo]) / div`: the uniform interior (`hi = i+1`, `lo = i-1`,
+//!   `div = 2h`) and the first-order edges (`div = h`, or the first/last coordinate step);
+//! - a **three-point** sum `c0*f[k] + c1*f[k+1] + c2*f[k+2]`, evaluated left to right: the
+//!   interior on non-uniform coordinates and the second-order edges.
+//!
+//! A [`Stencil`] holds, for one axis, the coefficients numpy would compute, in the
+//! precision numpy would compute them, and answers "which formula at index `j`".
+
+use super::error::GradError;
+use super::spacing::{AxisSpacing, Differences, Step};
+use super::value::{Real, Value, Work};
+
+/// `(hi - lo) / div`: the difference is taken in the data's value type, then divided in
+/// the working type `W` and rounded back (numpy: `(f[i+1] - f[i-1]) / (2. * h)`).
+#[inline(always)]
+pub(crate) fn quotient<V: Value, W: Work<V>>(lo: V, hi: V, div: W::Real) -> V {
+    W::load(hi.minus(lo)).over(div).store()
+}
+
+/// `c0*x0 + c1*x1 + c2*x2` in the working type `W`, summed left to right without fused
+/// multiply-adds, then rounded back (numpy: `a * f[:-2] + b * f[1:-1] + c * f[2:]`).
+#[inline(always)]
+pub(crate) fn three_point<V: Value, W: Work<V>>(x0: V, x1: V, x2: V, c: &[W::Real; 3]) -> V {
+    let sum = W::load(x0).scaled(c[0]).plus(W::load(x1).scaled(c[1]));
+    sum.plus(W::load(x2).scaled(c[2])).store()
+}
+
+/// The formula of one output point, with indices along the axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Point<R> {
+    /// `(f[hi] - f[lo]) / div`.
+    Quotient { lo: usize, hi: usize, div: R },
+    /// `coef[0]*f[at] + coef[1]*f[at+1] + coef[2]*f[at+2]`.
+    ThreePoint { at: usize, coef: [R; 3] },
+}
+
+/// How the interior points `1..len-1` are computed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Interior<R> {
+    /// Central difference `(f[i+1] - f[i-1]) / two_h`.
+    Central { two_h: R },
+    /// Three-point weights on non-uniform coordinates; entry `i-1` serves point `i`.
+    Weights(Vec<[R; 3]>),
+}
+
+/// All coefficients of one axis of length `len`, held in the real type `R` of the
+/// working precision.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Stencil<R> {
+    pub(crate) len: usize,
+    pub(crate) interior: Interior<R>,
+    pub(crate) first: Point<R>,
+    pub(crate) last: Point<R>,
+}
+
+impl<R: Real> Stencil<R> {
+    /// The formula for output index `j` (global along the axis, `j < len`).
+    #[inline]
+    pub(crate) fn point(&self, j: usize) -> Point<R> {
+        if j == 0 {
+            self.first
+        } else if j + 1 == self.len {
+            self.last
+        } else {
+            match &self.interior {
+                Interior::Central { two_h } => Point::Quotient {
+                    lo: j - 1,
+                    hi: j + 1,
+                    div: *two_h,
+                },
+                Interior::Weights(w) => Point::ThreePoint {
+                    at: j - 1,
+                    coef: w[j - 1],
+                },
+            }
+        }
+    }
+
+    /// A uniform step `h`. Every coefficient is computed in `K` (the step's own precision:
+    /// `f64` for a Python number or a float64 scalar, `f32` for a float32 scalar) and then
+    /// converted to `R`.
+    fn uniform<K: Real>(h: K, len: usize, edge_order: u8) -> Self {
+        let k = K::from_f64;
+        let r = |x: K| R::from_f64(x.to_f64());
+        let (first, last) = if edge_order == 1 {
+            let div = r(h);
+            (
+                Point::Quotient { lo: 0, hi: 1, div },
+                Point::Quotient {
+                    lo: len - 2,
+                    hi: len - 1,
+                    div,
+                },
+            )
+        } else {
+            let first = [k(-1.5) / h, k(2.0) / h, k(-0.5) / h].map(r);
+            let last = [k(0.5) / h, k(-2.0) / h, k(1.5) / h].map(r);
+            (
+                Point::ThreePoint { at: 0, coef: first },
+                Point::ThreePoint {
+                    at: len - 3,
+                    coef: last,
+                },
+            )
+        };
+        Stencil {
+            len,
+            interior: Interior::Central {
+                two_h: r(k(2.0) * h),
+            },
+            first,
+            last,
+        }
+    }
+
+    /// Coordinate differences `dx` (`dx[i] = x[i+1] - x[i]`, at least one). Coefficients
+    /// are computed in `K`, the coordinates' precision, with numpy's operation order.
+    fn nonuniform<K: Real>(dx: &[K], edge_order: u8) -> Result<Self, GradError> {
+        let len = dx.len() + 1;
+        let r = |x: K| R::from_f64(x.to_f64());
+        let two = K::from_f64(2.0);
+        let mut weights = Vec::new();
+        weights
+            .try_reserve_exact(len - 2)
+            .map_err(|_| GradError::OutOfMemory {
+                bytes: (len - 2).saturating_mul(size_of::<[R; 3]>()),
+            })?;
+        weights.extend(dx.windows(2).map(|w| {
+            let (dx1, dx2) = (w[0], w[1]);
+            let a = -(dx2) / (dx1 * (dx1 + dx2));
+            let b = (dx2 - dx1) / (dx1 * dx2);
+            let c = dx1 / (dx2 * (dx1 + dx2));
+            [r(a), r(b), r(c)]
+        }));
+        let (first, last) = if edge_order == 1 {
+            (
+                Point::Quotient {
+                    lo: 0,
+                    hi: 1,
+                    div: r(dx[0]),
+                },
+                Point::Quotient {
+                    lo: len - 2,
+                    hi: len - 1,
+                    div: r(dx[len - 2]),
+                },
+            )
+        } else {
+            let (dx1, dx2) = (dx[0], dx[1]);
+            let first = [
+                -(two * dx1 + dx2) / (dx1 * (dx1 + dx2)),
+                (dx1 + dx2) / (dx1 * dx2),
+                -dx1 / (dx2 * (dx1 + dx2)),
+            ];
+            let (dx1, dx2) = (dx[len - 3], dx[len - 2]);
+            let last = [
+                dx2 / (dx1 * (dx1 + dx2)),
+                -(dx2 + dx1) / (dx1 * dx2),
+                (two * dx2 + dx1) / (dx2 * (dx1 + dx2)),
+            ];
+            (
+                Point::ThreePoint {
+                    at: 0,
+                    coef: first.map(r),
+                },
+                Point::ThreePoint {
+                    at: len - 3,
+                    coef: last.map(r),
+                },
+            )
+        };
+        Ok(Stencil {
+            len,
+            interior: Interior::Weights(weights),
+            first,
+            last,
+        })
+    }
+}
+
+/// One axis's stencil in the working precision numpy uses for it: the data's own
+/// precision, or double precision when the spacing is a numpy float64 scalar or array (or
+/// a float32 one with double-precision data).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum AxisStencil<V: Value> {
+    /// Arithmetic in `V` itself.
+    Native(Stencil<V::Real>),
+    /// Arithmetic in `V::Wide`, rounded to `V` when stored.
+    Wide(Stencil<f64>),
+}
+
+impl<V: Value> AxisStencil<V> {
+    /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`).
+    pub(crate) fn new(
+        spacing: &AxisSpacing,
+        len: usize,
+        edge_order: u8,
+    ) -> Result<Self, GradError> {
+        // A Python number takes the data's precision; numpy scalars and arrays of kind K
+        // promote the arithmetic to the wider of K and the data.
+        fn strong<V: Value, K: Real>(
+            native: impl FnOnce() -> Result<Stencil<V::Real>, GradError>,
+            wide: impl FnOnce() -> Result<Stencil<f64>, GradError>,
+        ) -> Result<AxisStencil<V>, GradError> {
+            Ok(if K::BITS <= V::Real::BITS {
+                AxisStencil::Native(native()?)
+            } else {
+                AxisStencil::Wide(wide()?)
+            })
+        }
+        match spacing {
+            AxisSpacing::Uniform(Step::Weak(h)) => {
+                Ok(AxisStencil::Native(Stencil::uniform(*h, len, edge_order)))
+            }
+            AxisSpacing::Uniform(Step::F64(h)) => strong::<V, f64>(
+                || Ok(Stencil::uniform(*h, len, edge_order)),
+                || Ok(Stencil::uniform(*h, len, edge_order)),
+            ),
+            AxisSpacing::Uniform(Step::F32(h)) => strong::<V, f32>(
+                || Ok(Stencil::uniform(*h, len, edge_order)),
+                || Ok(Stencil::uniform(*h, len, edge_order)),
+            ),
+            AxisSpacing::Nonuniform(Differences::F64(dx)) => strong::<V, f64>(
+                || Stencil::nonuniform(dx, edge_order),
+                || Stencil::nonuniform(dx, edge_order),
+            ),
+            AxisSpacing::Nonuniform(Differences::F32(dx)) => strong::<V, f32>(
+                || Stencil::nonuniform(dx, edge_order),
+                || Stencil::nonuniform(dx, edge_order),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(s: &Stencil<f64>, f: &[f64]) -> Vec<f64> {
+        (0..f.len())
+            .map(|j| match s.point(j) {
+                Point::Quotient { lo, hi, div } => quotient::<f64, f64>(f[lo], f[hi], div),
+                Point::ThreePoint { at, coef } => {
+                    three_point::<f64, f64>(f[at], f[at + 1], f[at + 2], &coef)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn central_difference_by_hand() {
+        // f = [5, 7, 4, 8], h = 1: interior (4-5)/2, (8-7)/2; edges 7-5, 8-4.
+        let s = Stencil::<f64>::uniform(1.0, 4, 1);
+        assert_eq!(apply(&s, &[5.0, 7.0, 4.0, 8.0]), [2.0, -0.5, 0.5, 4.0]);
+        let s = Stencil::<f64>::uniform(0.5, 4, 1);
+        assert_eq!(apply(&s, &[5.0, 7.0, 4.0, 8.0]), [4.0, -1.0, 1.0, 8.0]);
+    }
+
+    #[test]
+    fn second_order_edges_by_hand() {
+        // Edge: (-3 f0 + 4 f1 - f2) / 2h = (-15 + 28 - 4)/2 = 4.5; (f1 - 4 f2 + 3 f3)/2h = 7.5.
+        let s = Stencil::<f64>::uniform(1.0, 4, 2);
+        assert_eq!(apply(&s, &[5.0, 7.0, 4.0, 8.0]), [4.5, -0.5, 0.5, 7.5]);
+    }
+
+    #[test]
+    fn nonuniform_interior_is_exact_for_quadratics() {
+        // The three-point formula differentiates x^2 exactly: 2x, on any grid. The edges of
+        // order 2 are exact too; order 1 gives the secant slope x0 + x1.
+        let x = [0.0, 2.0, 3.0, 6.0, 8.0];
+        let f: Vec<f64> = x.iter().map(|v| v * v).collect();
+        let dx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+        let s = Stencil::<f64>::nonuniform(&dx, 2).unwrap();
+        // numpy documents this very example: [0, 4, 6, 12, 16] up to rounding.
+        assert_eq!(apply(&s, &f), [0.0, 4.0, 6.0, 12.0, 15.999999999999996]);
+        let s = Stencil::<f64>::nonuniform(&dx, 1).unwrap();
+        let g = apply(&s, &f);
+        assert_eq!((g[0], g[4]), (2.0, 14.0));
+        for (gi, xi) in g[1..4].iter().zip(&x[1..4]) {
+            approx::assert_relative_eq!(*gi, 2.0 * xi, max_relative = 1e-15);
+        }
+    }
+
+    #[test]
+    fn length_two_uses_the_one_difference_twice() {
+        let s = Stencil::<f64>::uniform(2.0, 2, 1);
+        assert_eq!(apply(&s, &[1.0, 5.0]), [2.0, 2.0]);
+    }
+
+    #[test]
+    fn weak_steps_round_coefficients_computed_in_double() {
+        // np.gradient(f32, 1e39, edge_order=2): f32(1e39) is inf, but -1.5/1e39 computed in
+        // double and rounded is a float32 subnormal.
+        let s = Stencil::<f32>::uniform(1e39_f64, 4, 2);
+        assert_eq!(
+            s.interior,
+            Interior::Central {
+                two_h: f32::INFINITY
+            }
+        );
+        let Point::ThreePoint { coef, .. } = s.first else {
+            panic!()
+        };
+        assert_eq!(coef[0], (-1.5 / 1e39_f64) as f32);
+        assert!(coef[0] != 0.0 && coef[0].is_subnormal());
+    }
+
+    #[test]
+    fn float32_steps_promote_only_double_data() {
+        let sp = AxisSpacing::Uniform(Step::F32(0.3));
+        assert!(matches!(
+            AxisStencil::<f32>::new(&sp, 4, 2).unwrap(),
+            AxisStencil::Native(_)
+        ));
+        let AxisStencil::<f64>::Native(s) = AxisStencil::<f64>::new(&sp, 4, 2).unwrap() else {
+            panic!()
+        };
+        // Coefficients computed in float32, then widened.
+        let Point::ThreePoint { coef, .. } = s.first else {
+            panic!()
+        };
+        assert_eq!(coef[0], f64::from(-1.5_f32 / 0.3_f32));
+        let sp = AxisSpacing::Uniform(Step::F64(0.3));
+        assert!(matches!(
+            AxisStencil::<f32>::new(&sp, 4, 2).unwrap(),
+            AxisStencil::Wide(_)
+        ));
+    }
+}

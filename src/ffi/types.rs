@@ -1,0 +1,98 @@
+//! The C types of the ABI, other than the status enum.
+
+use libc::c_void;
+
+/// The largest `ndim` accepted (numpy's own limit).
+pub const GRAD_MAX_NDIM: usize = 64;
+
+/// Element types (`dtype` arguments take these values as `int32_t`).
+///
+/// The output dtype equals the input dtype for floating and complex types; every integer
+/// input gives `GRAD_DTYPE_F64` output (converted before any subtraction, as numpy does).
+/// Complex types are C99 `double _Complex` / `float _Complex` (real part first).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum grad_dtype {
+    /// `double`.
+    F64 = 1,
+    /// `float`.
+    F32 = 2,
+    /// `double _Complex` (numpy complex128).
+    C128 = 3,
+    /// `float _Complex` (numpy complex64).
+    C64 = 4,
+    /// `int8_t`.
+    I8 = 5,
+    /// `int16_t`.
+    I16 = 6,
+    /// `int32_t`.
+    I32 = 7,
+    /// `int64_t`.
+    I64 = 8,
+    /// `uint8_t`.
+    U8 = 9,
+    /// `uint16_t`.
+    U16 = 10,
+    /// `uint32_t`.
+    U32 = 11,
+    /// `uint64_t`.
+    U64 = 12,
+}
+
+/// How a `grad_spacing` gives the sample spacing of one axis (`kind` field values).
+///
+/// For `double` and integer data the three scalar kinds give identical results. For `float`
+/// and `float _Complex` data they reproduce numpy's two precisions: `GRAD_SPACING_KIND_SCALAR`
+/// is `np.gradient(f, 0.3)` (a Python number: single-precision arithmetic),
+/// `GRAD_SPACING_KIND_SCALAR_F64` is `np.gradient(f, np.float64(0.3))` (double-precision
+/// arithmetic, rounded once when stored).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum grad_spacing_kind {
+    /// Unit spacing (numpy's default). A zero-initialised `grad_spacing` is this kind.
+    Unit = 0,
+    /// The step `h`, as a Python number: arithmetic in the data's precision. The default.
+    Scalar = 1,
+    /// The step `h`, as a numpy float64 scalar: arithmetic in double precision.
+    ScalarF64 = 2,
+    /// The step `(float)h`, as a numpy float32 scalar: coefficients in single precision.
+    ScalarF32 = 3,
+    /// A coordinate array: `length` samples of type `dtype` at `coordinates`, `stride`
+    /// elements apart. An exactly uniform array is used as the scalar step `x[1] - x[0]`
+    /// (of the coordinates' precision), as numpy does.
+    Coordinates = 4,
+}
+
+/// Memory order of the contiguous arrays of `grad_gradient_f64` (`layout` argument).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum grad_layout {
+    /// C order: the last axis is contiguous (C, C++, numpy's default, Python).
+    RowMajor = 0,
+    /// Fortran order: the first axis is contiguous (Julia, MATLAB, Fortran, R).
+    ColumnMajor = 1,
+}
+
+/// The spacing of one axis. Zero-initialised, it means unit spacing.
+///
+/// Only the fields its `kind` names are read. The struct is read during the call only.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct grad_spacing {
+    /// A `grad_spacing_kind` value.
+    pub kind: i32,
+    /// For `GRAD_SPACING_KIND_COORDINATES`: the coordinates' `grad_dtype`, real only
+    /// (`F64`, `F32` or an integer type; integers are converted to double first).
+    pub dtype: i32,
+    /// For the scalar kinds: the step between samples, in coordinate units. Zero,
+    /// negative, infinite or NaN steps are accepted and give numpy's inf/nan results.
+    pub h: f64,
+    /// For `GRAD_SPACING_KIND_COORDINATES`: the first coordinate. NULL only if `length` is 0.
+    pub coordinates: *const c_void,
+    /// For `GRAD_SPACING_KIND_COORDINATES`: the number of coordinates; must equal the
+    /// length of the axis (and be at least 2).
+    pub length: usize,
+    /// For `GRAD_SPACING_KIND_COORDINATES`: distance between consecutive coordinates, in
+    /// elements (not bytes); negative and zero allowed.
+    pub stride: isize,
+}

@@ -1,0 +1,506 @@
+//! Every rule a C caller can break, in one place. Nothing here dereferences a pointer:
+//! addresses are checked as integers, so this file is safe code.
+//!
+//! - NULL: a pointer may be NULL only where its element count is 0.
+//! - ndim: `1..=GRAD_MAX_NDIM`.
+//! - dtypes: known tags only; coordinates must be real.
+//! - extent: element counts and `sum(|stride| * (len - 1)) * itemsize` fit in `isize`, and
+//!   the lowest and highest byte addresses do not wrap around the address space.
+//! - alignment: every pointer is aligned for its element type.
+//! - aliasing: no output shares a byte with the input, a coordinate array, another output,
+//!   or itself. The test is exact (interleaved outputs are accepted) within a work bound.
+
+use super::status::{Failure, grad_status};
+use super::types::grad_dtype;
+use crate::core::MAX_NDIM;
+
+impl grad_dtype {
+    /// Every dtype, in tag order.
+    pub(crate) const ALL: [grad_dtype; 12] = [
+        grad_dtype::F64,
+        grad_dtype::F32,
+        grad_dtype::C128,
+        grad_dtype::C64,
+        grad_dtype::I8,
+        grad_dtype::I16,
+        grad_dtype::I32,
+        grad_dtype::I64,
+        grad_dtype::U8,
+        grad_dtype::U16,
+        grad_dtype::U32,
+        grad_dtype::U64,
+    ];
+
+    /// The dtype with this tag; `what` names the argument in the error.
+    pub(crate) fn from_tag(tag: i32, what: &str) -> Result<Self, Failure> {
+        Self::ALL
+            .into_iter()
+            .find(|&d| d as i32 == tag)
+            .ok_or_else(|| {
+                Failure::new(
+                    grad_status::InvalidDtype,
+                    format!("{what}: unknown dtype tag {tag}"),
+                )
+            })
+    }
+
+    /// Size and alignment in bytes.
+    pub(crate) fn layout(self) -> (usize, usize) {
+        use grad_dtype::*;
+        match self {
+            F64 | I64 | U64 => (8, align_of::<f64>()),
+            C128 => (16, align_of::<f64>()),
+            C64 => (8, align_of::<f32>()),
+            F32 | I32 | U32 => (4, 4),
+            I16 | U16 => (2, 2),
+            I8 | U8 => (1, 1),
+        }
+    }
+
+    /// The dtype of the results: integers give `f64`, the rest themselves.
+    pub(crate) fn output(self) -> grad_dtype {
+        match self {
+            grad_dtype::F32 | grad_dtype::C128 | grad_dtype::C64 => self,
+            _ => grad_dtype::F64,
+        }
+    }
+}
+
+/// `ndim` must be `1..=GRAD_MAX_NDIM`.
+pub(crate) fn ndim(ndim: usize) -> Result<(), Failure> {
+    if ndim == 0 || ndim > MAX_NDIM {
+        return Err(Failure::new(
+            grad_status::InvalidNdim,
+            format!("ndim is {ndim}; it must be between 1 and {MAX_NDIM}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A NULL pointer is allowed only when the count of what it points to is 0.
+pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &str) -> Result<(), Failure> {
+    if ptr.is_null() && count != 0 {
+        return Err(Failure::new(
+            grad_status::NullPointer,
+            format!("{name} is NULL"),
+        ));
+    }
+    Ok(())
+}
+
+/// C-order (row-major) element strides for `shape`.
+pub(crate) fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut step = 1isize;
+    for (s, &n) in strides.iter_mut().zip(shape).rev() {
+        *s = step;
+        step = step.wrapping_mul(n.max(1) as isize);
+    }
+    strides
+}
+
+/// Fortran-order (column-major) element strides for `shape`.
+pub(crate) fn f_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut step = 1isize;
+    for (s, &n) in strides.iter_mut().zip(shape) {
+        *s = step;
+        step = step.wrapping_mul(n.max(1) as isize);
+    }
+    strides
+}
+
+/// A validated strided array: address of element `[0, …, 0]`, shape, strides in elements.
+/// Invariants: aligned; element count and byte extent fit in `isize`; the addresses it
+/// covers do not wrap; the pointer is non-NULL unless the array is empty.
+#[derive(Clone, Debug)]
+pub(crate) struct Strided {
+    pub(crate) addr: usize,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) strides: Vec<isize>,
+    pub(crate) itemsize: usize,
+}
+
+impl Strided {
+    /// Validates a descriptor. `strides: None` means C-contiguous (after checking that the
+    /// element count fits, so those strides cannot overflow).
+    pub(crate) fn new(
+        addr: usize,
+        shape: Vec<usize>,
+        strides: Option<Vec<isize>>,
+        (itemsize, align): (usize, usize),
+        name: &str,
+    ) -> Result<Self, Failure> {
+        let overflow =
+            |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
+        let count = shape
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+            .filter(|&c| {
+                c.checked_mul(itemsize)
+                    .is_some_and(|b| b <= isize::MAX as usize)
+            })
+            .ok_or_else(|| {
+                overflow(format!(
+                    "shape {shape:?} has more elements than fit in memory"
+                ))
+            })?;
+        let strides = strides.unwrap_or_else(|| c_strides(&shape));
+        let s = Strided {
+            addr,
+            shape,
+            strides,
+            itemsize,
+        };
+        if count == 0 {
+            return Ok(s);
+        }
+        if addr == 0 {
+            return Err(Failure::new(
+                grad_status::NullPointer,
+                format!("{name} is NULL but has {count} elements"),
+            ));
+        }
+        if addr % align != 0 {
+            return Err(Failure::new(
+                grad_status::Misaligned,
+                format!("{name} at address {addr:#x} is not aligned to {align} bytes"),
+            ));
+        }
+        let (below, above) = s.element_span().ok_or_else(|| {
+            overflow(format!(
+                "strides {:?} with shape {:?} reach beyond the address space",
+                s.strides, s.shape
+            ))
+        })?;
+        let span_ok = below
+            .checked_add(above)
+            .and_then(|e| e.checked_add(1))
+            .and_then(|e| e.checked_mul(itemsize))
+            .is_some_and(|b| b <= isize::MAX as usize);
+        // With the span within isize, these products cannot overflow.
+        let in_space = span_ok
+            && addr.checked_sub(below * itemsize).is_some()
+            && addr.checked_add((above + 1) * itemsize).is_some();
+        if !in_space {
+            return Err(overflow(format!(
+                "strides {:?} with shape {:?} at {addr:#x} reach beyond the address space",
+                s.strides, s.shape
+            )));
+        }
+        Ok(s)
+    }
+
+    /// Elements reachable below and above element `[0, …, 0]` (in element units), or
+    /// `None` on overflow.
+    fn element_span(&self) -> Option<(usize, usize)> {
+        let (mut below, mut above) = (0usize, 0usize);
+        for (&n, &st) in self.shape.iter().zip(&self.strides) {
+            let reach = st.unsigned_abs().checked_mul(n.saturating_sub(1))?;
+            if st < 0 {
+                below = below.checked_add(reach)?
+            } else {
+                above = above.checked_add(reach)?
+            }
+        }
+        Some((below, above))
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+
+    fn block(&self) -> Option<Block> {
+        (!self.is_empty()).then(|| Block {
+            base: self.addr as i128,
+            size: self.itemsize as i128,
+            dims: self
+                .shape
+                .iter()
+                .zip(&self.strides)
+                .filter(|&(&n, _)| n > 1)
+                .map(|(&n, &s)| (n as i128, s as i128 * self.itemsize as i128))
+                .collect(),
+        })
+    }
+}
+
+/// Outputs must not share memory with `reads` (input and coordinates), each other, or
+/// themselves. `outputs[k]` is named "output k".
+pub(crate) fn no_overlap(reads: &[(&str, &Strided)], outputs: &[Strided]) -> Result<(), Failure> {
+    let overlap = |what: String| Failure::new(grad_status::Overlap, what);
+    let mut budget = WORK_BOUND;
+    for (k, out) in outputs.iter().enumerate() {
+        let Some(ob) = out.block() else { continue };
+        let decided = |r: Option<bool>, other: &str| match r {
+            Some(false) => Ok(()),
+            Some(true) => Err(overlap(format!("output {k} shares memory with {other}"))),
+            None => Err(overlap(format!(
+                "output {k} and {other} interleave in a way too complex to prove disjoint; \
+                 use separate buffers"
+            ))),
+        };
+        decided(
+            ob.overlaps_itself(&mut budget),
+            "itself (two of its elements share an address)",
+        )?;
+        for (name, r) in reads {
+            if let Some(rb) = r.block() {
+                decided(ob.overlaps(&rb, &mut budget), name)?;
+            }
+        }
+        for (j, other) in outputs[..k].iter().enumerate() {
+            if let Some(b) = other.block() {
+                decided(ob.overlaps(&b, &mut budget), &format!("output {j}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How many sub-blocks the exact aliasing test may examine in one call before it gives up
+/// (and reports an overlap, conservatively).
+const WORK_BOUND: usize = 1 << 20;
+
+/// Bytes covered by a strided array: `base + sum(i_k * stride_k) + [0, size)` for
+/// `0 <= i_k < len_k`. Only axes longer than 1 are kept; strides are in bytes.
+#[derive(Clone, Debug)]
+struct Block {
+    base: i128,
+    size: i128,
+    dims: Vec<(i128, i128)>,
+}
+
+impl Block {
+    /// `[lo, hi)`: the lowest and one past the highest byte.
+    fn range(&self) -> (i128, i128) {
+        self.dims
+            .iter()
+            .fold((self.base, self.base + self.size), |(lo, hi), &(n, s)| {
+                let reach = s * (n - 1);
+                (lo + reach.min(0), hi + reach.max(0))
+            })
+    }
+
+    /// Splits the axis of widest reach into two halves.
+    fn split(&self) -> (Block, Block) {
+        let (axis, &(n, s)) = self
+            .dims
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (n, s))| s.abs() * (n - 1))
+            .expect("split is only called on blocks with an axis");
+        let half = n / 2;
+        let part = |base: i128, len: i128| {
+            let mut dims = self.dims.clone();
+            if len > 1 {
+                dims[axis].0 = len
+            } else {
+                dims.remove(axis);
+            }
+            Block {
+                base,
+                size: self.size,
+                dims,
+            }
+        };
+        (part(self.base, half), part(self.base + s * half, n - half))
+    }
+
+    /// Strides that nest (each at least the extent of the smaller ones) cannot make two
+    /// elements meet: a quick proof of no self-overlap for every ordinary layout.
+    fn nests(&self) -> bool {
+        let mut strides: Vec<(i128, i128)> = self.dims.iter().map(|&(n, s)| (n, s.abs())).collect();
+        strides.sort_by_key(|&(_, s)| s);
+        let mut extent = self.size;
+        strides.iter().all(|&(n, s)| {
+            let ok = s >= extent;
+            extent += s * (n - 1);
+            ok
+        })
+    }
+
+    /// All bytes of `self` lie at `base + [0, size)` modulo the gcd `g` of all strides of
+    /// both blocks; so do those of `other`. If those residue windows miss each other, the
+    /// blocks are disjoint (this is what separates interleaved arrays).
+    fn residues_disjoint(&self, other: &Block) -> bool {
+        let g = self
+            .dims
+            .iter()
+            .chain(&other.dims)
+            .fold(0i128, |g, &(_, s)| gcd(g, s.abs()));
+        if g == 0 || self.size + other.size > g {
+            return false;
+        }
+        let d = (other.base - self.base).rem_euclid(g);
+        d >= self.size && d <= g - other.size
+    }
+
+    /// Whether some byte belongs to both blocks; `None` if the work bound ran out.
+    fn overlaps(&self, other: &Block, budget: &mut usize) -> Option<bool> {
+        let ((a0, a1), (b0, b1)) = (self.range(), other.range());
+        if a1 <= b0 || b1 <= a0 || self.residues_disjoint(other) {
+            return Some(false);
+        }
+        if self.dims.is_empty() && other.dims.is_empty() {
+            return Some(true);
+        }
+        *budget = budget.checked_sub(1)?;
+        let (big, small) = if !self.dims.is_empty() && (other.dims.is_empty() || a1 - a0 >= b1 - b0)
+        {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let (h1, h2) = big.split();
+        Some(h1.overlaps(small, budget)? || h2.overlaps(small, budget)?)
+    }
+
+    /// Whether two distinct elements share a byte; `None` if the work bound ran out.
+    fn overlaps_itself(&self, budget: &mut usize) -> Option<bool> {
+        if self.dims.is_empty() || self.nests() {
+            return Some(false);
+        }
+        *budget = budget.checked_sub(1)?;
+        let (h1, h2) = self.split();
+        Some(
+            h1.overlaps(&h2, budget)?
+                || h1.overlaps_itself(budget)?
+                || h2.overlaps_itself(budget)?,
+        )
+    }
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strided(addr: usize, shape: &[usize], strides: &[isize], itemsize: usize) -> Strided {
+        Strided::new(
+            addr,
+            shape.to_vec(),
+            Some(strides.to_vec()),
+            (itemsize, 1),
+            "t",
+        )
+        .unwrap()
+    }
+
+    /// Every byte address of every element, by brute force: the independent oracle.
+    fn bytes(s: &Strided) -> Vec<(i128, usize)> {
+        let mut out = Vec::new();
+        let count: usize = s.shape.iter().product();
+        for flat in 0..count {
+            let (mut rem, mut off) = (flat, 0i128);
+            for (&n, &st) in s.shape.iter().zip(&s.strides).rev() {
+                off += (rem % n) as i128 * st as i128;
+                rem /= n;
+            }
+            for b in 0..s.itemsize as i128 {
+                out.push((s.addr as i128 + off * s.itemsize as i128 + b, flat));
+            }
+        }
+        out
+    }
+
+    fn brute_overlap(a: &Strided, b: &Strided) -> bool {
+        let bb: std::collections::HashSet<i128> = bytes(b).into_iter().map(|(x, _)| x).collect();
+        bytes(a).iter().any(|(x, _)| bb.contains(x))
+    }
+
+    fn brute_self_overlap(a: &Strided) -> bool {
+        let mut seen = std::collections::HashMap::new();
+        bytes(a)
+            .into_iter()
+            .any(|(x, e)| *seen.entry(x).or_insert(e) != e)
+    }
+
+    #[test]
+    fn exact_aliasing_test_agrees_with_brute_force() {
+        // A small deterministic generator (no extra dependency): xorshift.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for _ in 0..20_000 {
+            let mut make = || {
+                let ndim = 1 + next(3) as usize;
+                let shape: Vec<usize> = (0..ndim).map(|_| 1 + next(4) as usize).collect();
+                let strides: Vec<isize> = (0..ndim).map(|_| next(13) as isize - 6).collect();
+                let itemsize = [1, 2, 4, 8][next(4) as usize];
+                strided(1000 + next(40) as usize, &shape, &strides, itemsize)
+            };
+            let (a, b) = (make(), make());
+            let mut budget = WORK_BOUND;
+            assert_eq!(
+                a.block()
+                    .unwrap()
+                    .overlaps(&b.block().unwrap(), &mut budget),
+                Some(brute_overlap(&a, &b)),
+                "{a:?} {b:?}"
+            );
+            assert_eq!(
+                a.block().unwrap().overlaps_itself(&mut budget),
+                Some(brute_self_overlap(&a)),
+                "{a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn interleaved_components_of_one_array_are_disjoint() {
+        // Three outputs that are the components of one (1000, 1000, 3) float64 array.
+        let outs: Vec<Strided> = (0..3)
+            .map(|k| strided(4096 + 8 * k, &[1000, 1000], &[3000, 3], 8))
+            .collect();
+        assert!(no_overlap(&[], &outs).is_ok());
+        // Column blocks of one row-major matrix: M[:, :500] and M[:, 500:].
+        let left = strided(4096, &[1000, 500], &[1000, 1], 8);
+        let right = strided(4096 + 8 * 500, &[1000, 500], &[1000, 1], 8);
+        assert!(no_overlap(&[], &[left.clone(), right]).is_ok());
+        let shifted = strided(4096 + 8 * 499, &[1000, 500], &[1000, 1], 8);
+        assert_eq!(
+            no_overlap(&[], &[left, shifted]).unwrap_err().status,
+            grad_status::Overlap
+        );
+    }
+
+    #[test]
+    fn broadcast_outputs_overlap_themselves_but_inputs_may_broadcast() {
+        let out = strided(64, &[4, 3], &[0, 1], 8);
+        assert_eq!(
+            no_overlap(&[], &[out]).unwrap_err().status,
+            grad_status::Overlap
+        );
+        let input = strided(64, &[4, 3], &[0, 1], 8);
+        let out = strided(4096, &[4, 3], &[3, 1], 8);
+        assert!(no_overlap(&[("the input", &input)], &[out]).is_ok());
+    }
+
+    #[test]
+    fn extents_are_checked_without_overflow() {
+        let e = |shape: &[usize], strides: &[isize], addr| {
+            Strided::new(addr, shape.to_vec(), Some(strides.to_vec()), (8, 8), "f")
+                .map(|_| ())
+                .map_err(|f| f.status)
+        };
+        assert_eq!(e(&[2], &[isize::MIN], 4096), Err(grad_status::Overflow));
+        assert_eq!(e(&[3], &[isize::MAX / 4], 4096), Err(grad_status::Overflow));
+        assert_eq!(
+            e(&[usize::MAX, 2], &[1, 1], 4096),
+            Err(grad_status::Overflow)
+        );
+        assert_eq!(e(&[3], &[-1], 8), Err(grad_status::Overflow)); // would reach below address 0
+        assert_eq!(e(&[3], &[-1], 24), Ok(()));
+        assert_eq!(e(&[3], &[1], 12), Err(grad_status::Misaligned));
+        assert_eq!(e(&[3], &[1], 0), Err(grad_status::NullPointer));
+        assert_eq!(e(&[0, 3], &[isize::MIN, 1], 0), Ok(())); // empty: nothing is reachable
+    }
+}
