@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 
 mod error;
+mod fused;
 mod spacing;
 mod stencil;
 mod sweep;
@@ -16,7 +17,7 @@ pub use error::GradError;
 pub use spacing::{Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Slice};
 use stencil::AxisStencil;
 
 /// The largest number of dimensions accepted by the C ABI (numpy's own limit is 64).
@@ -49,6 +50,26 @@ pub fn gradient_into<T: Element, D: Dimension>(
     edge_order: i32,
     out: &mut [ArrayViewMut<'_, T::Out, D>],
 ) -> Result<(), GradError> {
+    gradient_into_threads(f, spacing, axes, edge_order, out, 1)
+}
+
+/// [`gradient_into`] on up to `threads` threads (0 and 1 both mean the calling thread
+/// only). The threads are scoped: started and joined within the call. The results are
+/// bit-identical for every thread count.
+///
+/// # Errors
+/// As [`gradient_into`].
+///
+/// # Threads
+/// Pure function of its arguments: any number of calls may run concurrently.
+pub fn gradient_into_threads<T: Element, D: Dimension>(
+    f: ArrayView<'_, T, D>,
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: i32,
+    out: &mut [ArrayViewMut<'_, T::Out, D>],
+    threads: usize,
+) -> Result<(), GradError> {
     let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
     if out.len() != plan.axes.len() {
         return Err(GradError::OutputCount {
@@ -63,7 +84,7 @@ pub fn gradient_into<T: Element, D: Dimension>(
             expected: f.shape().to_vec(),
         });
     }
-    plan.run(&f, out.iter_mut().map(|o| o.view_mut()));
+    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), threads);
     Ok(())
 }
 
@@ -90,7 +111,7 @@ where
         .iter()
         .map(|_| Array::from_elem(f.raw_dim(), T::Out::default()))
         .collect();
-    plan.run(&f, out.iter_mut().map(|o| o.view_mut()));
+    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), 1);
     Ok(out)
 }
 
@@ -133,15 +154,75 @@ impl<V: Value> Plan<V> {
         Ok(Plan { axes, stencils })
     }
 
+    /// Computes every output, on up to `threads` threads (each output element is computed
+    /// by the same formula whatever the split, so the bits never depend on `threads`).
     fn run<'o, T: Element<Out = V>, D: Dimension>(
         &self,
         f: &ArrayView<'_, T, D>,
         out: impl Iterator<Item = ArrayViewMut<'o, V, D>>,
+        threads: usize,
     ) {
         let f = f.view().into_dyn();
-        for ((&axis, stencil), o) in self.axes.iter().zip(&self.stencils).zip(out) {
-            sweep::derivative(&f, axis, stencil, o.into_dyn());
+        let mut outs: Vec<ArrayViewMutD<'o, V>> = out.map(|o| o.into_dyn()).collect();
+        let jobs: Vec<(usize, &AxisStencil<V>)> =
+            self.axes.iter().copied().zip(&self.stencils).collect();
+        if outs.is_empty() || f.is_empty() {
+            return;
         }
+        // Threads split the outermost axis (largest stride) into contiguous row ranges.
+        let split = (0..f.ndim())
+            .max_by_key(|&k| (f.shape()[k] > 1, f.strides()[k].unsigned_abs()))
+            .unwrap_or(0);
+        let n = f.shape()[split];
+        let threads = threads.clamp(1, n);
+        if threads == 1 {
+            run_window(&f, 0, &mut outs, 0, split, &jobs);
+            return;
+        }
+        let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
+        let mut pieces: Vec<Vec<ArrayViewMutD<'o, V>>> = (0..threads).map(|_| Vec::new()).collect();
+        for mut rest in outs {
+            for (piece, w) in pieces.iter_mut().zip(bounds.windows(2)) {
+                let (head, tail) = rest.split_at(Axis(split), w[1] - w[0]);
+                piece.push(head);
+                rest = tail;
+            }
+        }
+        std::thread::scope(|scope| {
+            for (mut piece, w) in pieces.into_iter().zip(bounds.windows(2)) {
+                let (r0, r1) = (w[0], w[1]);
+                // The input rows these outputs read: one beyond each end, or three at an edge.
+                let mut lo = r0.saturating_sub(1);
+                let mut hi = (r1 + 1).min(n);
+                if r0 == 0 {
+                    hi = hi.max(3.min(n));
+                }
+                if r1 == n {
+                    lo = lo.min(n.saturating_sub(3));
+                }
+                let window = f.slice_axis(Axis(split), Slice::from(lo..hi));
+                let jobs = &jobs;
+                scope.spawn(move || run_window(&window, lo, &mut piece, r0, split, jobs));
+            }
+        });
+    }
+}
+
+/// Computes output rows `out_start..` of axis `split` from the input window starting at
+/// global row `f_start`: the single sweep when the layouts allow it, else axis by axis.
+fn run_window<T: Element>(
+    f: &ArrayViewD<'_, T>,
+    f_start: usize,
+    outs: &mut [ArrayViewMutD<'_, T::Out>],
+    out_start: usize,
+    split: usize,
+    jobs: &fused::Jobs<'_, T::Out>,
+) {
+    if fused::sweep(f, f_start, outs, out_start, split, jobs) {
+        return;
+    }
+    for (o, &job) in outs.iter_mut().zip(jobs) {
+        sweep::derivative(f, f_start, o.view_mut(), out_start, split, job);
     }
 }
 
@@ -341,6 +422,101 @@ mod tests {
         );
         drop(views);
         assert!(o.iter().all(|a| a.iter().all(|&v| v == 7.0)));
+    }
+
+    #[test]
+    fn single_sweep_general_path_and_threads_agree_bit_for_bit() {
+        // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
+        // and every thread count must give identical bits.
+        use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+        let shapes: [&[usize]; 6] = [
+            &[7],
+            &[5, 9],
+            &[3, 1, 6],
+            &[4, 3, 5],
+            &[2, 3, 2, 4],
+            &[1100, 3],
+        ];
+        for (case, shape) in shapes.iter().enumerate() {
+            let f = ArrayD::from_shape_fn(IxDyn(shape), |ix| {
+                let k: usize = ix
+                    .slice()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (i * 7 + 3) * v)
+                    .sum();
+                ((k * 2654435761) % 1000) as f64 / 7.0 - 50.0
+            });
+            let coords: Vec<Vec<f64>> = shape
+                .iter()
+                .map(|&len| (0..len).map(|i| (i * i) as f64 * 0.3 + i as f64).collect())
+                .collect();
+            for eo in [1, 2] {
+                if shape.iter().any(|&l| l < eo as usize + 1) {
+                    continue;
+                }
+                for with_coords in [false, true] {
+                    let spacing: Vec<Spacing<'_>> = if with_coords {
+                        coords
+                            .iter()
+                            .map(|c| {
+                                Spacing::Coordinates(Coordinates::F64(ndarray::ArrayView1::from(c)))
+                            })
+                            .collect()
+                    } else {
+                        shape
+                            .iter()
+                            .map(|&l| Spacing::Scalar(0.25 + l as f64))
+                            .collect()
+                    };
+                    let reference = gradient(f.view(), &spacing, None, eo).unwrap();
+                    for threads in [1, 2, 3, 8] {
+                        let mut c_order: Vec<ArrayD<f64>> = reference
+                            .iter()
+                            .map(|_| ArrayD::zeros(IxDyn(shape)))
+                            .collect();
+                        let mut views: Vec<_> = c_order.iter_mut().map(|o| o.view_mut()).collect();
+                        gradient_into_threads(f.view(), &spacing, None, eo, &mut views, threads)
+                            .unwrap();
+                        assert_eq!(c_order, reference, "case {case} eo {eo} threads {threads}");
+                        // Fortran-ordered input and outputs: the sweep runs along axis 0.
+                        let mut ff = ArrayD::zeros(IxDyn(shape).f());
+                        ff.assign(&f);
+                        let mut f_order: Vec<ArrayD<f64>> = reference
+                            .iter()
+                            .map(|_| ArrayD::zeros(IxDyn(shape).f()))
+                            .collect();
+                        let mut views: Vec<_> = f_order.iter_mut().map(|o| o.view_mut()).collect();
+                        gradient_into_threads(ff.view(), &spacing, None, eo, &mut views, threads)
+                            .unwrap();
+                        assert_eq!(
+                            f_order, reference,
+                            "case {case} eo {eo} threads {threads} (F order)"
+                        );
+                        // Strided outputs force the general path.
+                        let big: Vec<usize> = shape.iter().map(|&l| 2 * l).collect();
+                        let mut wide: Vec<ArrayD<f64>> = reference
+                            .iter()
+                            .map(|_| ArrayD::zeros(IxDyn(&big)))
+                            .collect();
+                        let mut views: Vec<_> = wide
+                            .iter_mut()
+                            .map(|o| o.slice_each_axis_mut(|_| Slice::new(0, None, 2)))
+                            .collect();
+                        gradient_into_threads(f.view(), &spacing, None, eo, &mut views, threads)
+                            .unwrap();
+                        drop(views);
+                        for (w, r) in wide.iter().zip(&reference) {
+                            assert_eq!(
+                                w.slice_each_axis(|_| Slice::new(0, None, 2)),
+                                r,
+                                "case {case} strided threads {threads}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,12 +13,12 @@
 
 use super::error::GradError;
 use super::spacing::{AxisSpacing, Differences, Step};
-use super::value::{Real, Value, Work};
+use super::value::{Divisor, Real, Value, Work};
 
 /// `(hi - lo) / div`: the difference is taken in the data's value type, then divided in
 /// the working type `W` and rounded back (numpy: `(f[i+1] - f[i-1]) / (2. * h)`).
 #[inline(always)]
-pub(crate) fn quotient<V: Value, W: Work<V>>(lo: V, hi: V, div: W::Real) -> V {
+pub(crate) fn quotient<V: Value, W: Work<V>>(lo: V, hi: V, div: Divisor<W::Real>) -> V {
     W::load(hi.minus(lo)).over(div).store()
 }
 
@@ -34,7 +34,11 @@ pub(crate) fn three_point<V: Value, W: Work<V>>(x0: V, x1: V, x2: V, c: &[W::Rea
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Point<R> {
     /// `(f[hi] - f[lo]) / div`.
-    Quotient { lo: usize, hi: usize, div: R },
+    Quotient {
+        lo: usize,
+        hi: usize,
+        div: Divisor<R>,
+    },
     /// `coef[0]*f[at] + coef[1]*f[at+1] + coef[2]*f[at+2]`.
     ThreePoint { at: usize, coef: [R; 3] },
 }
@@ -43,7 +47,7 @@ pub(crate) enum Point<R> {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Interior<R> {
     /// Central difference `(f[i+1] - f[i-1]) / two_h`.
-    Central { two_h: R },
+    Central { two_h: Divisor<R> },
     /// Three-point weights on non-uniform coordinates; entry `i-1` serves point `i`.
     Weights(Vec<[R; 3]>),
 }
@@ -88,7 +92,7 @@ impl<R: Real> Stencil<R> {
         let k = K::from_f64;
         let r = |x: K| R::from_f64(x.to_f64());
         let (first, last) = if edge_order == 1 {
-            let div = r(h);
+            let div = Divisor::new(r(h));
             (
                 Point::Quotient { lo: 0, hi: 1, div },
                 Point::Quotient {
@@ -111,7 +115,7 @@ impl<R: Real> Stencil<R> {
         Stencil {
             len,
             interior: Interior::Central {
-                two_h: r(k(2.0) * h),
+                two_h: Divisor::new(r(k(2.0) * h)),
             },
             first,
             last,
@@ -142,12 +146,12 @@ impl<R: Real> Stencil<R> {
                 Point::Quotient {
                     lo: 0,
                     hi: 1,
-                    div: r(dx[0]),
+                    div: Divisor::new(r(dx[0])),
                 },
                 Point::Quotient {
                     lo: len - 2,
                     hi: len - 1,
-                    div: r(dx[len - 2]),
+                    div: Divisor::new(r(dx[len - 2])),
                 },
             )
         } else {
@@ -300,7 +304,7 @@ mod tests {
         assert_eq!(
             s.interior,
             Interior::Central {
-                two_h: f32::INFINITY
+                two_h: Divisor::new(f32::INFINITY)
             }
         );
         let Point::ThreePoint { coef, .. } = s.first else {

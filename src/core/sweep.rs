@@ -9,16 +9,28 @@ use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_poin
 use super::value::{Element, Value, Work};
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
 
-/// Writes the derivative of `f` along `axis` into `out` (same shape as `f`).
+/// Writes into `out` the derivative of `f` along `axis`. `f` and `out` may be windows of
+/// axis `split` (for threads): `f` holds global indices `f_start..` of it, `out` global
+/// indices `out_start..`. Every other axis is whole. For the whole array: `0, 0`.
 pub(crate) fn derivative<T: Element>(
     f: &ArrayViewD<'_, T>,
-    axis: usize,
-    stencil: &AxisStencil<T::Out>,
+    f_start: usize,
     out: ArrayViewMutD<'_, T::Out>,
+    out_start: usize,
+    split: usize,
+    (axis, stencil): (usize, &AxisStencil<T::Out>),
 ) {
+    if axis != split {
+        // Only the rows of `out` are needed, and the stencil runs along another axis.
+        let rows = out_start - f_start..out_start - f_start + out.len_of(Axis(split));
+        let f = f.slice_axis(Axis(split), Slice::from(rows));
+        return derivative(&f, 0, out, 0, axis, (axis, stencil));
+    }
     match stencil {
-        AxisStencil::Native(s) => window::<T, T::Out>(f, 0, axis, s, out, 0),
-        AxisStencil::Wide(s) => window::<T, <T::Out as Value>::Wide>(f, 0, axis, s, out, 0),
+        AxisStencil::Native(s) => window::<T, T::Out>(f, f_start, axis, s, out, out_start),
+        AxisStencil::Wide(s) => {
+            window::<T, <T::Out as Value>::Wide>(f, f_start, axis, s, out, out_start)
+        }
     }
 }
 
@@ -116,7 +128,7 @@ mod tests {
 
     fn full(f: &ArrayD<f64>, axis: usize, st: &AxisStencil<f64>) -> ArrayD<f64> {
         let mut out = ArrayD::zeros(f.raw_dim());
-        derivative(&f.view(), axis, st, out.view_mut());
+        derivative(&f.view(), 0, out.view_mut(), 0, axis, (axis, st));
         out
     }
 
@@ -182,13 +194,13 @@ mod tests {
             // Reversing axes other than `axis` just permutes the result.
             let mut got = ArrayD::zeros(IxDyn(base.shape()));
             let view = reversed.slice(s![..;-1, .., ..;-1]).into_dyn();
-            derivative(&view, axis, &st, got.view_mut());
+            derivative(&view, 0, got.view_mut(), 0, axis, (axis, &st));
             assert_eq!(got, want);
             // An output with its own odd strides.
             let mut big = Array::zeros((10, 6, 14));
             {
                 let o = big.slice_mut(s![..;2, .., ..;-2]).into_dyn();
-                derivative(&base.view().into_dyn(), axis, &st, o);
+                derivative(&base.view().into_dyn(), 0, o, 0, axis, (axis, &st));
             }
             assert_eq!(big.slice(s![..;2, .., ..;-2]).into_dyn(), want);
         }

@@ -48,6 +48,33 @@ pub trait Real:
     fn to_f64(self) -> f64;
     /// `|self|`.
     fn abs(self) -> Self;
+    /// True for `±2^k` in the normal range, whose reciprocal `2^-k` is exact.
+    fn is_power_of_two(self) -> bool;
+}
+
+/// A real divisor, with its reciprocal when multiplying by that gives the same bits as
+/// dividing: for `d = ±2^k`, `x / d` and `x * 2^-k` are the same real number, rounded once
+/// the same way, for every `x`. Division is several times slower than multiplication, and
+/// unit spacing (`2h = 2`) is the most common case.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Divisor<R> {
+    value: R,
+    reciprocal: Option<R>,
+}
+
+impl<R: Real> Divisor<R> {
+    /// The divisor `value`.
+    pub fn new(value: R) -> Self {
+        Divisor {
+            value,
+            reciprocal: value.is_power_of_two().then(|| R::ONE / value),
+        }
+    }
+
+    /// The divisor itself.
+    pub fn value(self) -> R {
+        self.value
+    }
 }
 
 impl sealed::Sealed for f32 {}
@@ -66,6 +93,9 @@ impl Real for f32 {
     fn abs(self) -> Self {
         f32::abs(self)
     }
+    fn is_power_of_two(self) -> bool {
+        self.is_normal() && self.to_bits() & 0x007f_ffff == 0
+    }
 }
 
 impl Real for f64 {
@@ -80,6 +110,9 @@ impl Real for f64 {
     }
     fn abs(self) -> Self {
         f64::abs(self)
+    }
+    fn is_power_of_two(self) -> bool {
+        self.is_normal() && self.to_bits() & 0x000f_ffff_ffff_ffff == 0
     }
 }
 
@@ -97,7 +130,7 @@ pub trait Value: Copy + PartialEq + Debug + Send + Sync + 'static + sealed::Seal
     /// `self + rhs`, in this type.
     fn plus(self, rhs: Self) -> Self;
     /// `self / d` for a real divisor `d`, as numpy divides an array by a real scalar.
-    fn over(self, d: Self::Real) -> Self;
+    fn over(self, d: Divisor<Self::Real>) -> Self;
     /// `c * self` for a real coefficient `c`, as numpy multiplies.
     fn scaled(self, c: Self::Real) -> Self;
 }
@@ -133,8 +166,11 @@ macro_rules! real_value {
             fn plus(self, rhs: Self) -> Self {
                 self + rhs
             }
-            fn over(self, d: Self::Real) -> Self {
-                self / d
+            fn over(self, d: Divisor<$t>) -> Self {
+                match d.reciprocal {
+                    Some(r) => self * r,
+                    None => self / d.value,
+                }
             }
             fn scaled(self, c: Self::Real) -> Self {
                 c * self
@@ -167,8 +203,8 @@ macro_rules! complex_value {
             fn plus(self, rhs: Self) -> Self {
                 Complex::new(self.re + rhs.re, self.im + rhs.im)
             }
-            fn over(self, d: $r) -> Self {
-                complex_divide(self, Complex::new(d, 0.0))
+            fn over(self, d: Divisor<$r>) -> Self {
+                complex_divide(self, Complex::new(d.value, 0.0))
             }
             fn scaled(self, c: $r) -> Self {
                 // numpy's complex multiply with `c + 0j` as the first operand.
@@ -259,7 +295,7 @@ mod tests {
     fn complex_division_by_a_real_is_a_reciprocal_multiply() {
         // 1/0.7 is inexact, so dividing each part by 0.7 rounds differently from numpy.
         let z = Complex::new(0.3_f64, -1.1);
-        let q = z.over(0.7);
+        let q = z.over(Divisor::new(0.7));
         let r = 1.0 / 0.7;
         assert_eq!(
             q,
@@ -269,9 +305,9 @@ mod tests {
 
     #[test]
     fn complex_division_by_zero_gives_infinities() {
-        let q = Complex::new(1.0_f64, -2.0).over(0.0);
+        let q = Complex::new(1.0_f64, -2.0).over(Divisor::new(0.0));
         assert_eq!((q.re, q.im), (f64::INFINITY, f64::NEG_INFINITY));
-        let q = Complex::new(0.0_f64, 1.0).over(-0.0);
+        let q = Complex::new(0.0_f64, 1.0).over(Divisor::new(-0.0));
         assert!(q.re.is_nan() && q.im == f64::INFINITY);
     }
 
@@ -280,6 +316,62 @@ mod tests {
         // numpy: (inf+1j) * (2+0j) = (inf, 2 + 0*inf) = (inf, nan).
         let z = Complex::new(f64::INFINITY, 1.0).scaled(2.0);
         assert!(z.re == f64::INFINITY && z.im.is_nan());
+    }
+
+    #[test]
+    fn dividing_by_a_power_of_two_equals_multiplying_by_its_reciprocal() {
+        // The shortcut must never change a bit: check normal, subnormal, huge, tiny, inf
+        // and nan dividends against every power-of-two divisor of both signs.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut xs: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+            1.0,
+            3.0,
+        ];
+        xs.extend((0..2000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            f64::from_bits(state)
+        }));
+        for k in -1074..=1023 {
+            for sign in [1.0, -1.0] {
+                let d = sign * 2f64.powi(k);
+                let div = Divisor::new(d);
+                assert_eq!(
+                    div.reciprocal.is_some(),
+                    (-1022..=1023).contains(&k),
+                    "2^{k}"
+                );
+                for &x in &xs {
+                    let (a, b) = (x.over(div), x / d);
+                    assert!(
+                        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                        "{x:e} / {d:e}"
+                    );
+                }
+            }
+        }
+        for k in -149..=127 {
+            let d = 2f32.powi(k);
+            for &x in &xs {
+                let x = x as f32;
+                let (a, b) = (x.over(Divisor::new(d)), x / d);
+                assert!(
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                    "{x:e} / {d:e}"
+                );
+            }
+        }
+        assert!(
+            Divisor::new(3.0f64).reciprocal.is_none() && Divisor::new(0.0f64).reciprocal.is_none()
+        );
     }
 
     #[test]

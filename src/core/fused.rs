@@ -1,0 +1,237 @@
+//! The fast path: one sweep over memory that computes every requested axis.
+//!
+//! When the input and all outputs are contiguous blocks of memory with the same strides
+//! (C order, Fortran order, or any permutation of axes: what C, numpy, MATLAB and Julia
+//! hand over), the arrays are walked row by row along the unit-stride axis, outermost
+//! axes first. For each block of a row, every requested output is computed while the few
+//! input rows it reads are still in the L1 cache: the input is read from memory once and
+//! each output written once. The formulas are `stencil::quotient` and
+//! `stencil::three_point`, the same as the general path, so the bits are the same.
+//!
+//! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
+//! rows `out_start..` of that axis from an input window starting at `f_start`.
+
+use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
+use super::value::{Element, Value, Work};
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
+/// Elements of a row processed per step: the input rows of one step stay in L1.
+const BLOCK: usize = 512;
+
+/// The requested outputs: `(axis, stencil)` per output, in output order.
+pub(crate) type Jobs<'s, V> = [(usize, &'s AxisStencil<V>)];
+
+/// Runs the sweep if the layouts allow it; returns `false` (having written nothing) if not.
+///
+/// `f` is the input window along axis `split` starting at global index `f_start`; the
+/// outputs hold global indices `out_start..` of that axis (equal to `f_start` and 0 when
+/// the whole array is computed). Every other axis is whole.
+pub(crate) fn sweep<T: Element>(
+    f: &ArrayViewD<'_, T>,
+    f_start: usize,
+    outs: &mut [ArrayViewMutD<'_, T::Out>],
+    out_start: usize,
+    split: usize,
+    jobs: &Jobs<'_, T::Out>,
+) -> bool {
+    let Some(layout) = RowLayout::of(f, outs) else {
+        return false;
+    };
+    let Some(fs) = f.as_slice_memory_order() else {
+        return false;
+    };
+    let shape = outs[0].shape().to_vec();
+    if layout.inner == split && f.shape() != shape.as_slice() {
+        return false; // rows must be whole: a window of the row axis takes the general path
+    }
+    let Some(mut os) = outs
+        .iter_mut()
+        .map(|o| o.as_slice_memory_order_mut())
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    let (m, n) = (layout.inner, shape[layout.inner]);
+    let start = |k: usize, global: usize| if k == split { global } else { 0 };
+
+    // Odometer over the outer axes (global indices), slowest-varying first.
+    let mut index: Vec<usize> = (0..shape.len()).map(|k| start(k, out_start)).collect();
+    let rows: usize = layout.outer.iter().map(|&k| shape[k]).product();
+    for _ in 0..rows {
+        let offset = |base: usize| {
+            layout
+                .outer
+                .iter()
+                .map(|&k| (index[k] - start(k, base)) * layout.strides[k])
+                .sum::<usize>()
+        };
+        let (f_row, o_row) = (offset(f_start), offset(out_start));
+        for b0 in (0..n).step_by(BLOCK) {
+            let b1 = (b0 + BLOCK).min(n);
+            for (out, &(k, stencil)) in os.iter_mut().zip(jobs) {
+                let out = &mut out[o_row + b0..o_row + b1];
+                if k == m {
+                    along_row(stencil, &fs[f_row..f_row + n], out, b0);
+                } else {
+                    let j = index[k];
+                    let row = |i: usize| {
+                        // Row `i` of axis k, same position on every other axis.
+                        let at = f_row + i * layout.strides[k] - j * layout.strides[k];
+                        &fs[at + b0..at + b1]
+                    };
+                    across_rows(stencil, j, row, out);
+                }
+            }
+        }
+        for &k in layout.outer.iter().rev() {
+            index[k] += 1;
+            if index[k] < start(k, out_start) + shape[k] {
+                break;
+            }
+            index[k] = start(k, out_start);
+        }
+    }
+    true
+}
+
+/// Where the rows are: the unit-stride axis, the others from slowest to fastest, and the
+/// common element strides.
+struct RowLayout {
+    inner: usize,
+    outer: Vec<usize>,
+    strides: Vec<usize>,
+}
+
+impl RowLayout {
+    /// The layout shared by `f` and every output, if there is one with a unit-stride axis
+    /// and no negative strides.
+    fn of<T, V>(f: &ArrayViewD<'_, T>, outs: &[ArrayViewMutD<'_, V>]) -> Option<Self> {
+        let first = outs.first()?;
+        let shape = first.shape();
+        // Axes of length 1 may carry any stride: they do not count.
+        let same = |a: &[isize], b: &[isize]| {
+            a.iter()
+                .zip(b)
+                .zip(shape)
+                .all(|((x, y), &n)| n <= 1 || x == y)
+        };
+        if f.strides().iter().any(|&s| s < 0)
+            || outs.iter().any(|o| !same(o.strides(), f.strides()))
+        {
+            return None;
+        }
+        let inner = (0..shape.len())
+            .filter(|&k| shape[k] > 1)
+            .min_by_key(|&k| f.strides()[k])?;
+        if f.strides()[inner] != 1 {
+            return None;
+        }
+        let strides: Vec<usize> = f.strides().iter().map(|&s| s as usize).collect();
+        let mut outer: Vec<usize> = (0..shape.len()).filter(|&k| k != inner).collect();
+        outer.sort_by_key(|&k| std::cmp::Reverse(strides[k]));
+        Some(RowLayout {
+            inner,
+            outer,
+            strides,
+        })
+    }
+}
+
+/// The output block `out` (row indices `b0..b0 + out.len()`) of the derivative along the
+/// row itself.
+fn along_row<T: Element>(stencil: &AxisStencil<T::Out>, f: &[T], out: &mut [T::Out], b0: usize) {
+    match stencil {
+        AxisStencil::Native(s) => along::<T, T::Out>(s, f, out, b0),
+        AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, out, b0),
+    }
+}
+
+fn along<T: Element, W: Work<T::Out>>(
+    s: &Stencil<W::Real>,
+    f: &[T],
+    out: &mut [T::Out],
+    b0: usize,
+) {
+    let (n, b1) = (s.len, b0 + out.len());
+    for j in [0, n - 1] {
+        if (b0..b1).contains(&j) {
+            out[j - b0] = at_point::<T, W>(s.point(j), |i| f[i]);
+        }
+    }
+    let (lo, hi) = (b0.max(1), b1.min(n - 1));
+    if lo >= hi {
+        return;
+    }
+    let (before, after) = (&f[lo - 1..hi - 1], &f[lo + 1..hi + 1]);
+    let out = &mut out[lo - b0..hi - b0];
+    match &s.interior {
+        Interior::Central { two_h } => {
+            for ((o, a), b) in out.iter_mut().zip(before).zip(after) {
+                *o = quotient::<T::Out, W>(a.value(), b.value(), *two_h);
+            }
+        }
+        Interior::Weights(w) => {
+            let middle = &f[lo..hi];
+            for ((o, c), ((a, b), d)) in out
+                .iter_mut()
+                .zip(&w[lo - 1..hi - 1])
+                .zip(before.iter().zip(middle).zip(after))
+            {
+                *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), c);
+            }
+        }
+    }
+}
+
+/// The output block `out` of the derivative along another axis, at index `j` of that
+/// axis; `row(i)` is the matching block of the input row at index `i` of that axis.
+fn across_rows<'f, T: Element>(
+    stencil: &AxisStencil<T::Out>,
+    j: usize,
+    row: impl Fn(usize) -> &'f [T],
+    out: &mut [T::Out],
+) {
+    match stencil {
+        AxisStencil::Native(s) => across::<T, T::Out>(s.point(j), row, out),
+        AxisStencil::Wide(s) => across::<T, <T::Out as Value>::Wide>(s.point(j), row, out),
+    }
+}
+
+fn across<'f, T: Element, W: Work<T::Out>>(
+    p: Point<W::Real>,
+    row: impl Fn(usize) -> &'f [T],
+    out: &mut [T::Out],
+) {
+    match p {
+        Point::Quotient { lo, hi, div } => {
+            for ((o, a), b) in out.iter_mut().zip(row(lo)).zip(row(hi)) {
+                *o = quotient::<T::Out, W>(a.value(), b.value(), div);
+            }
+        }
+        Point::ThreePoint { at, coef } => {
+            for (((o, a), b), c) in out
+                .iter_mut()
+                .zip(row(at))
+                .zip(row(at + 1))
+                .zip(row(at + 2))
+            {
+                *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef);
+            }
+        }
+    }
+}
+
+/// One point's formula on samples `get(i)`.
+fn at_point<T: Element, W: Work<T::Out>>(p: Point<W::Real>, get: impl Fn(usize) -> T) -> T::Out {
+    match p {
+        Point::Quotient { lo, hi, div } => {
+            quotient::<T::Out, W>(get(lo).value(), get(hi).value(), div)
+        }
+        Point::ThreePoint { at, coef } => three_point::<T::Out, W>(
+            get(at).value(),
+            get(at + 1).value(),
+            get(at + 2).value(),
+            &coef,
+        ),
+    }
+}
