@@ -326,6 +326,9 @@ extern "C" {
  *   `n_out * ndim` element strides, output by output. Outputs must not share memory with
  *   `f`, a coordinate array, or each other; interleaved outputs (the components of one
  *   `(..., ndim)` array) share none and are accepted.
+ * - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
+ *   started and joined within the call (no pool is kept). The results are bit-identical
+ *   for every value.
  *
  * Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
  * INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
@@ -353,7 +356,8 @@ grad_status grad_gradient(int32_t dtype,
                           int32_t edge_order,
                           void *const *out,
                           size_t n_out,
-                          const ptrdiff_t *out_strides);
+                          const ptrdiff_t *out_strides,
+                          size_t n_threads);
 
 /**
  * The common case in one call with only scalars and flat pointers (for Julia's `ccall`,
@@ -367,6 +371,8 @@ grad_status grad_gradient(int32_t dtype,
  * - `edge_order`: 1 or 2.
  * - `out`, `out_len`: a buffer of `out_len >= ndim * prod(shape)` doubles. The derivative
  *   along axis k is written at `out + k * prod(shape)`, in the same layout as `f`.
+ * - `n_threads`: 0 or 1 for the calling thread only; N > 1 for up to N threads, started
+ *   and joined within the call. Results are bit-identical for every value.
  *
  * Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
  *
@@ -387,7 +393,8 @@ grad_status grad_gradient_f64(const double *f,
                               const double *spacing,
                               int32_t edge_order,
                               double *out,
-                              size_t out_len);
+                              size_t out_len,
+                              size_t n_threads);
 
 /**
  * A fixed, NUL-terminated description of a status code (any `int32_t`, including values

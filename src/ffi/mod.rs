@@ -24,7 +24,7 @@ mod view;
 pub use status::grad_status;
 pub use types::{GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_spacing, grad_spacing_kind};
 
-use crate::core::{Coordinates, Element, Spacing, gradient_into};
+use crate::core::{Coordinates, Element, Spacing, gradient_into_threads};
 use libc::{c_char, c_void};
 use num_complex::Complex;
 use status::Failure;
@@ -52,6 +52,9 @@ use validate::{Strided, c_strides, f_strides};
 ///   `n_out * ndim` element strides, output by output. Outputs must not share memory with
 ///   `f`, a coordinate array, or each other; interleaved outputs (the components of one
 ///   `(..., ndim)` array) share none and are accepted.
+/// - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
+///   started and joined within the call (no pool is kept). The results are bit-identical
+///   for every value.
 ///
 /// Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
 /// INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
@@ -81,6 +84,7 @@ pub unsafe extern "C" fn grad_gradient(
     out: *const *mut c_void,
     n_out: usize,
     out_strides: *const isize,
+    n_threads: usize,
 ) -> grad_status {
     boundary::status(|| {
         let dtype = grad_dtype::from_tag(dtype, "dtype")?;
@@ -166,6 +170,7 @@ pub unsafe extern "C" fn grad_gradient(
             axes,
             edge_order,
             outputs,
+            threads: n_threads,
         })
     })
 }
@@ -181,6 +186,8 @@ pub unsafe extern "C" fn grad_gradient(
 /// - `edge_order`: 1 or 2.
 /// - `out`, `out_len`: a buffer of `out_len >= ndim * prod(shape)` doubles. The derivative
 ///   along axis k is written at `out + k * prod(shape)`, in the same layout as `f`.
+/// - `n_threads`: 0 or 1 for the calling thread only; N > 1 for up to N threads, started
+///   and joined within the call. Results are bit-identical for every value.
 ///
 /// Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
 ///
@@ -203,6 +210,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
     edge_order: i32,
     out: *mut f64,
     out_len: usize,
+    n_threads: usize,
 ) -> grad_status {
     boundary::status(|| {
         validate::ndim(ndim)?;
@@ -283,6 +291,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
             axes: None,
             edge_order,
             outputs,
+            threads: n_threads,
         })
     })
 }
@@ -422,6 +431,7 @@ struct Request {
     axes: Option<Vec<isize>>,
     edge_order: i32,
     outputs: Vec<Strided>,
+    threads: usize,
 }
 
 fn execute(req: Request) -> Result<(), Failure> {
@@ -467,7 +477,15 @@ unsafe fn compute<T: Element>(req: &Request) -> Result<(), Failure> {
         .iter()
         .map(|o| unsafe { view::array_mut::<T::Out>(o) })
         .collect();
-    gradient_into(f, &spacing, req.axes.as_deref(), req.edge_order, &mut out).map_err(Failure::from)
+    gradient_into_threads(
+        f,
+        &spacing,
+        req.axes.as_deref(),
+        req.edge_order,
+        &mut out,
+        req.threads,
+    )
+    .map_err(Failure::from)
 }
 
 /// Copies `len` elements from a C array (NULL allowed only when `len` is 0).
