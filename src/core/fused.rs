@@ -12,7 +12,7 @@
 //! rows `out_start..` of that axis from an input window starting at `f_start`.
 
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
-use super::value::{Element, Value, Work};
+use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 /// Elements of a row processed per step: the input rows of one step stay in L1.
@@ -170,11 +170,14 @@ fn along<T: Element, W: Work<T::Out>>(
                 *o = quotient::<T::Out, W>(a.value(), b.value(), *two_h);
             }
         }
-        Interior::Weights(w) => {
+        Interior::Weights(_) | Interior::OnDemand(_) => {
+            let mut buf = [[W::Real::ZERO; 3]; BLOCK];
+            let on_demand = matches!(s.interior, Interior::OnDemand(_));
+            let w = s.weights(lo, hi, if on_demand { &mut buf } else { &mut [] });
             let middle = &f[lo..hi];
             for ((o, c), ((a, b), d)) in out
                 .iter_mut()
-                .zip(&w[lo - 1..hi - 1])
+                .zip(w)
                 .zip(before.iter().zip(middle).zip(after))
             {
                 *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), c);

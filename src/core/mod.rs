@@ -146,10 +146,18 @@ impl<V: Value> Plan<V> {
                 edge_order,
             });
         }
+        let count: usize = shape.iter().product();
         let stencils = axes
             .iter()
-            .zip(&spacings)
-            .map(|(&axis, sp)| AxisStencil::new(sp, shape[axis], edge_order))
+            .zip(spacings)
+            .map(|(&axis, sp)| {
+                let lanes = if shape[axis] == 0 {
+                    0
+                } else {
+                    count / shape[axis]
+                };
+                AxisStencil::new(sp, shape[axis], edge_order, lanes)
+            })
             .collect::<Result<_, _>>()?;
         Ok(Plan { axes, stencils })
     }

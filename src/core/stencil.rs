@@ -50,6 +50,10 @@ pub(crate) enum Interior<R> {
     Central { two_h: Divisor<R> },
     /// Three-point weights on non-uniform coordinates; entry `i-1` serves point `i`.
     Weights(Vec<[R; 3]>),
+    /// The same weights, computed when needed from the coordinate differences: used when
+    /// the axis is the whole array, where a table would be three times the array's size
+    /// and cost more to write and read back than to compute.
+    OnDemand(Differences),
 }
 
 /// All coefficients of one axis of length `len`, held in the real type `R` of the
@@ -76,6 +80,10 @@ impl<R: Real> Stencil<R> {
                     lo: j - 1,
                     hi: j + 1,
                     div: *two_h,
+                },
+                Interior::OnDemand(dx) => Point::ThreePoint {
+                    at: j - 1,
+                    coef: on_demand(dx, j, j + 1, &mut [[R::ZERO; 3]])[0],
                 },
                 Interior::Weights(w) => Point::ThreePoint {
                     at: j - 1,
@@ -122,69 +130,129 @@ impl<R: Real> Stencil<R> {
         }
     }
 
-    /// Coordinate differences `dx` (`dx[i] = x[i+1] - x[i]`, at least one). Coefficients
-    /// are computed in `K`, the coordinates' precision, with numpy's operation order.
-    fn nonuniform<K: Real>(dx: &[K], edge_order: u8) -> Result<Self, GradError> {
-        let len = dx.len() + 1;
-        let r = |x: K| R::from_f64(x.to_f64());
-        let two = K::from_f64(2.0);
-        let mut weights = Vec::new();
-        weights
-            .try_reserve_exact(len - 2)
-            .map_err(|_| GradError::OutOfMemory {
-                bytes: (len - 2).saturating_mul(size_of::<[R; 3]>()),
-            })?;
-        weights.extend(dx.windows(2).map(|w| {
-            let (dx1, dx2) = (w[0], w[1]);
-            let a = -(dx2) / (dx1 * (dx1 + dx2));
-            let b = (dx2 - dx1) / (dx1 * dx2);
-            let c = dx1 / (dx2 * (dx1 + dx2));
-            [r(a), r(b), r(c)]
-        }));
-        let (first, last) = if edge_order == 1 {
-            (
-                Point::Quotient {
-                    lo: 0,
-                    hi: 1,
-                    div: Divisor::new(r(dx[0])),
-                },
-                Point::Quotient {
-                    lo: len - 2,
-                    hi: len - 1,
-                    div: Divisor::new(r(dx[len - 2])),
-                },
-            )
+    /// Non-uniform coordinates, given by their differences (`dx[i] = x[i+1] - x[i]`, at
+    /// least one). The interior weights are tabulated when the stencil serves several
+    /// lanes (`lanes > 1`), and computed on demand otherwise.
+    fn nonuniform(d: Differences, edge_order: u8, lanes: usize) -> Result<Self, GradError> {
+        let (len, first, last) = match &d {
+            Differences::F64(dx) => edges(dx, edge_order),
+            Differences::F32(dx) => edges(dx, edge_order),
+        };
+        let interior = if lanes > 1 {
+            Interior::Weights(match &d {
+                Differences::F64(dx) => weight_table(dx)?,
+                Differences::F32(dx) => weight_table(dx)?,
+            })
         } else {
-            let (dx1, dx2) = (dx[0], dx[1]);
-            let first = [
-                -(two * dx1 + dx2) / (dx1 * (dx1 + dx2)),
-                (dx1 + dx2) / (dx1 * dx2),
-                -dx1 / (dx2 * (dx1 + dx2)),
-            ];
-            let (dx1, dx2) = (dx[len - 3], dx[len - 2]);
-            let last = [
-                dx2 / (dx1 * (dx1 + dx2)),
-                -(dx2 + dx1) / (dx1 * dx2),
-                (two * dx2 + dx1) / (dx2 * (dx1 + dx2)),
-            ];
-            (
-                Point::ThreePoint {
-                    at: 0,
-                    coef: first.map(r),
-                },
-                Point::ThreePoint {
-                    at: len - 3,
-                    coef: last.map(r),
-                },
-            )
+            Interior::OnDemand(d)
         };
         Ok(Stencil {
             len,
-            interior: Interior::Weights(weights),
+            interior,
             first,
             last,
         })
     }
+
+    /// The interior weights of points `lo..hi` (within `1..len-1`): a slice of the table,
+    /// or computed into `buf` (which must hold `hi - lo` entries).
+    pub(crate) fn weights<'a>(
+        &'a self,
+        lo: usize,
+        hi: usize,
+        buf: &'a mut [[R; 3]],
+    ) -> &'a [[R; 3]] {
+        match &self.interior {
+            Interior::Weights(w) => &w[lo - 1..hi - 1],
+            Interior::OnDemand(d) => on_demand(d, lo, hi, buf),
+            Interior::Central { .. } => unreachable!("a uniform axis has no weights"),
+        }
+    }
+}
+
+/// numpy's interior weights for the point between steps `dx1` and `dx2`, computed in the
+/// coordinates' precision `K` in numpy's operation order, then converted to `R`.
+#[inline(always)]
+fn interior_weights<K: Real, R: Real>(dx1: K, dx2: K) -> [R; 3] {
+    let a = -(dx2) / (dx1 * (dx1 + dx2));
+    let b = (dx2 - dx1) / (dx1 * dx2);
+    let c = dx1 / (dx2 * (dx1 + dx2));
+    [a, b, c].map(|x| R::from_f64(x.to_f64()))
+}
+
+fn weight_table<K: Real, R: Real>(dx: &[K]) -> Result<Vec<[R; 3]>, GradError> {
+    let n = dx.len().saturating_sub(1);
+    let mut table = Vec::new();
+    table
+        .try_reserve_exact(n)
+        .map_err(|_| GradError::OutOfMemory {
+            bytes: n.saturating_mul(size_of::<[R; 3]>()),
+        })?;
+    table.extend(dx.windows(2).map(|w| interior_weights(w[0], w[1])));
+    Ok(table)
+}
+
+fn on_demand<'a, R: Real>(
+    d: &Differences,
+    lo: usize,
+    hi: usize,
+    buf: &'a mut [[R; 3]],
+) -> &'a [[R; 3]] {
+    let buf = &mut buf[..hi - lo];
+    match d {
+        Differences::F64(dx) => fill(buf, &dx[lo - 1..hi]),
+        Differences::F32(dx) => fill(buf, &dx[lo - 1..hi]),
+    }
+    fn fill<K: Real, R: Real>(buf: &mut [[R; 3]], dx: &[K]) {
+        for (w, d) in buf.iter_mut().zip(dx.windows(2)) {
+            *w = interior_weights(d[0], d[1]);
+        }
+    }
+    buf
+}
+
+/// The edge formulas on non-uniform coordinates, with numpy's operation order; returns
+/// the axis length too.
+fn edges<K: Real, R: Real>(dx: &[K], edge_order: u8) -> (usize, Point<R>, Point<R>) {
+    let len = dx.len() + 1;
+    let r = |x: K| R::from_f64(x.to_f64());
+    let two = K::from_f64(2.0);
+    if edge_order == 1 {
+        let first = Point::Quotient {
+            lo: 0,
+            hi: 1,
+            div: Divisor::new(r(dx[0])),
+        };
+        let last = Point::Quotient {
+            lo: len - 2,
+            hi: len - 1,
+            div: Divisor::new(r(dx[len - 2])),
+        };
+        return (len, first, last);
+    }
+    let (dx1, dx2) = (dx[0], dx[1]);
+    let first = [
+        -(two * dx1 + dx2) / (dx1 * (dx1 + dx2)),
+        (dx1 + dx2) / (dx1 * dx2),
+        -dx1 / (dx2 * (dx1 + dx2)),
+    ];
+    let (dx1, dx2) = (dx[len - 3], dx[len - 2]);
+    let last = [
+        dx2 / (dx1 * (dx1 + dx2)),
+        -(dx2 + dx1) / (dx1 * dx2),
+        (two * dx2 + dx1) / (dx2 * (dx1 + dx2)),
+    ];
+    (
+        len,
+        Point::ThreePoint {
+            at: 0,
+            coef: first.map(r),
+        },
+        Point::ThreePoint {
+            at: len - 3,
+            coef: last.map(r),
+        },
+    )
 }
 
 /// One axis's stencil in the working precision numpy uses for it: the data's own
@@ -199,45 +267,37 @@ pub(crate) enum AxisStencil<V: Value> {
 }
 
 impl<V: Value> AxisStencil<V> {
-    /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`).
+    /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`) that is
+    /// applied to `lanes` lanes (the product of the other axes' lengths).
     pub(crate) fn new(
-        spacing: &AxisSpacing,
+        spacing: AxisSpacing,
         len: usize,
         edge_order: u8,
+        lanes: usize,
     ) -> Result<Self, GradError> {
         // A Python number takes the data's precision; numpy scalars and arrays of kind K
         // promote the arithmetic to the wider of K and the data.
-        fn strong<V: Value, K: Real>(
-            native: impl FnOnce() -> Result<Stencil<V::Real>, GradError>,
-            wide: impl FnOnce() -> Result<Stencil<f64>, GradError>,
-        ) -> Result<AxisStencil<V>, GradError> {
-            Ok(if K::BITS <= V::Real::BITS {
-                AxisStencil::Native(native()?)
-            } else {
-                AxisStencil::Wide(wide()?)
-            })
-        }
-        match spacing {
+        let wide = |k_bits: u32| k_bits > V::Real::BITS;
+        Ok(match spacing {
             AxisSpacing::Uniform(Step::Weak(h)) => {
-                Ok(AxisStencil::Native(Stencil::uniform(*h, len, edge_order)))
+                AxisStencil::Native(Stencil::uniform(h, len, edge_order))
             }
-            AxisSpacing::Uniform(Step::F64(h)) => strong::<V, f64>(
-                || Ok(Stencil::uniform(*h, len, edge_order)),
-                || Ok(Stencil::uniform(*h, len, edge_order)),
-            ),
-            AxisSpacing::Uniform(Step::F32(h)) => strong::<V, f32>(
-                || Ok(Stencil::uniform(*h, len, edge_order)),
-                || Ok(Stencil::uniform(*h, len, edge_order)),
-            ),
-            AxisSpacing::Nonuniform(Differences::F64(dx)) => strong::<V, f64>(
-                || Stencil::nonuniform(dx, edge_order),
-                || Stencil::nonuniform(dx, edge_order),
-            ),
-            AxisSpacing::Nonuniform(Differences::F32(dx)) => strong::<V, f32>(
-                || Stencil::nonuniform(dx, edge_order),
-                || Stencil::nonuniform(dx, edge_order),
-            ),
-        }
+            AxisSpacing::Uniform(Step::F64(h)) if wide(64) => {
+                AxisStencil::Wide(Stencil::uniform(h, len, edge_order))
+            }
+            AxisSpacing::Uniform(Step::F64(h)) => {
+                AxisStencil::Native(Stencil::uniform(h, len, edge_order))
+            }
+            AxisSpacing::Uniform(Step::F32(h)) => {
+                AxisStencil::Native(Stencil::uniform(h, len, edge_order))
+            }
+            AxisSpacing::Nonuniform(d @ Differences::F64(_)) if wide(64) => {
+                AxisStencil::Wide(Stencil::nonuniform(d, edge_order, lanes)?)
+            }
+            AxisSpacing::Nonuniform(d) => {
+                AxisStencil::Native(Stencil::nonuniform(d, edge_order, lanes)?)
+            }
+        })
     }
 }
 
@@ -279,10 +339,10 @@ mod tests {
         let x = [0.0, 2.0, 3.0, 6.0, 8.0];
         let f: Vec<f64> = x.iter().map(|v| v * v).collect();
         let dx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-        let s = Stencil::<f64>::nonuniform(&dx, 2).unwrap();
+        let s = Stencil::<f64>::nonuniform(Differences::F64(dx.clone()), 2, 2).unwrap();
         // numpy documents this very example: [0, 4, 6, 12, 16] up to rounding.
         assert_eq!(apply(&s, &f), [0.0, 4.0, 6.0, 12.0, 15.999999999999996]);
-        let s = Stencil::<f64>::nonuniform(&dx, 1).unwrap();
+        let s = Stencil::<f64>::nonuniform(Differences::F64(dx.clone()), 1, 1).unwrap();
         let g = apply(&s, &f);
         assert_eq!((g[0], g[4]), (2.0, 14.0));
         for (gi, xi) in g[1..4].iter().zip(&x[1..4]) {
@@ -318,10 +378,11 @@ mod tests {
     fn float32_steps_promote_only_double_data() {
         let sp = AxisSpacing::Uniform(Step::F32(0.3));
         assert!(matches!(
-            AxisStencil::<f32>::new(&sp, 4, 2).unwrap(),
+            AxisStencil::<f32>::new(sp.clone(), 4, 2, 1).unwrap(),
             AxisStencil::Native(_)
         ));
-        let AxisStencil::<f64>::Native(s) = AxisStencil::<f64>::new(&sp, 4, 2).unwrap() else {
+        let AxisStencil::<f64>::Native(s) = AxisStencil::<f64>::new(sp.clone(), 4, 2, 1).unwrap()
+        else {
             panic!()
         };
         // Coefficients computed in float32, then widened.
@@ -331,7 +392,7 @@ mod tests {
         assert_eq!(coef[0], f64::from(-1.5_f32 / 0.3_f32));
         let sp = AxisSpacing::Uniform(Step::F64(0.3));
         assert!(matches!(
-            AxisStencil::<f32>::new(&sp, 4, 2).unwrap(),
+            AxisStencil::<f32>::new(sp.clone(), 4, 2, 1).unwrap(),
             AxisStencil::Wide(_)
         ));
     }

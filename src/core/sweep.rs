@@ -6,7 +6,7 @@
 //! same code serves C, Fortran, transposed, sliced and reversed arrays.
 
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
-use super::value::{Element, Value, Work};
+use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
 
 /// Writes into `out` the derivative of `f` along `axis`. `f` and `out` may be windows of
@@ -86,11 +86,14 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
                 .and(shifted(2))
                 .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div));
         }
-        Interior::Weights(w) => {
+        Interior::Weights(_) | Interior::OnDemand(_) => {
             // The weights vary along `axis` only: broadcast them over the other axes.
+            let on_demand = matches!(stencil.interior, Interior::OnDemand(_));
+            let mut buf = vec![[W::Real::ZERO; 3]; if on_demand { hi - lo } else { 0 }];
+            let w = stencil.weights(lo, hi, &mut buf);
             let mut shape = vec![1; f.ndim()];
             shape[axis] = hi - lo;
-            let weights = ArrayView1::from(&w[lo - 1..hi - 1])
+            let weights = ArrayView1::from(w)
                 .into_shape_with_order(IxDyn(&shape))
                 .expect("weights are a contiguous vector");
             let weights = weights
@@ -114,7 +117,7 @@ mod tests {
     use crate::core::spacing::{AxisSpacing, Differences, Step};
     use ndarray::{Array, ArrayD, ShapeBuilder, s};
 
-    fn stencil(n: usize, eo: u8, coords: bool) -> AxisStencil<f64> {
+    fn stencil(n: usize, eo: u8, coords: bool, lanes: usize) -> AxisStencil<f64> {
         let sp = if coords {
             let dx = (0..n - 1)
                 .map(|i| 0.5 + (i * i % 7) as f64 * 0.25)
@@ -123,7 +126,7 @@ mod tests {
         } else {
             AxisSpacing::Uniform(Step::Weak(0.3))
         };
-        AxisStencil::new(&sp, n, eo).unwrap()
+        AxisStencil::new(sp, n, eo, lanes).unwrap()
     }
 
     fn full(f: &ArrayD<f64>, axis: usize, st: &AxisStencil<f64>) -> ArrayD<f64> {
@@ -140,11 +143,13 @@ mod tests {
             .into_dyn();
         for eo in [1, 2] {
             for coords in [false, true] {
-                let st = stencil(9, eo, coords);
+                let st = stencil(9, eo, coords, 4);
                 let AxisStencil::Native(s) = &st else {
                     panic!()
                 };
                 let whole = full(&f, 0, &st);
+                // Weights computed on demand give the same bits as the table.
+                assert_eq!(full(&f, 0, &stencil(9, eo, coords, 1)), whole);
                 for a in 0..9 {
                     for b in a + 1..=9 {
                         let need_lo = if a == 0 {
@@ -188,7 +193,7 @@ mod tests {
         let reversed = base.slice(s![..;-1, .., ..;-1]).to_owned();
         for axis in 0..3 {
             let n = base.shape()[axis];
-            let st = stencil(n, 2, true);
+            let st = stencil(n, 2, true, 2);
             let want = full(&base.clone().into_dyn(), axis, &st);
             assert_eq!(full(&fortran.clone().into_dyn(), axis, &st), want);
             // Reversing axes other than `axis` just permutes the result.
