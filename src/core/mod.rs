@@ -151,11 +151,7 @@ impl<V: Value> Plan<V> {
             .iter()
             .zip(spacings)
             .map(|(&axis, sp)| {
-                let lanes = if shape[axis] == 0 {
-                    0
-                } else {
-                    count / shape[axis]
-                };
+                let lanes = count.checked_div(shape[axis]).unwrap_or(0);
                 AxisStencil::new(sp, shape[axis], edge_order, lanes)
             })
             .collect::<Result<_, _>>()?;
