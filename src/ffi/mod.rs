@@ -87,15 +87,15 @@ pub unsafe extern "C" fn grad_gradient(
     n_threads: usize,
 ) -> grad_status {
     boundary::status(|| {
-        let dtype = grad_dtype::from_tag(dtype, "dtype")?;
+        let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
         validate::ndim(ndim)?;
         // SAFETY: `shape` holds `ndim` readable elements (this function's contract); `copy`
         // checks NULL, alignment and size before reading.
-        let shape = unsafe { copy(shape, ndim, "shape") }?;
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
         let strides = (!strides.is_null())
             .then(|| {
                 // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
-                unsafe { copy(strides, ndim, "strides") }
+                unsafe { copy(strides, ndim, &"strides") }
             })
             .transpose()?;
         let axes = match (axes.is_null(), n_axes) {
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn grad_gradient(
             }
             _ => Some(
                 // SAFETY: `axes` holds `n_axes` elements (contract); checked by `copy`.
-                unsafe { copy(axes, n_axes, "axes") }?
+                unsafe { copy(axes, n_axes, &"axes") }?
                     .into_iter()
                     .map(|a| a as isize)
                     .collect::<Vec<_>>(),
@@ -130,18 +130,18 @@ pub unsafe extern "C" fn grad_gradient(
             ));
         }
         // SAFETY: `out` holds `n_out` pointers (contract); checked by `copy`.
-        let out = unsafe { copy(out, n_out, "out") }?;
+        let out = unsafe { copy(out, n_out, &"out") }?;
         let out_strides = (!out_strides.is_null())
             .then(|| {
                 // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
                 // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `copy`.
-                unsafe { copy(out_strides, n_out * ndim, "out_strides") }
+                unsafe { copy(out_strides, n_out * ndim, &"out_strides") }
             })
             .transpose()?;
         // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `copy`.
-        let spacing = unsafe { copy(spacing, n_spacing, "spacing") }?;
+        let spacing = unsafe { copy(spacing, n_spacing, &"spacing") }?;
 
-        let input = Strided::new(f as usize, shape.clone(), strides, dtype.layout(), "f")?;
+        let input = Strided::new(f as usize, shape.clone(), strides, dtype.layout(), &"f")?;
         let outputs = out
             .iter()
             .enumerate()
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn grad_gradient(
                     shape.clone(),
                     st,
                     dtype.output().layout(),
-                    &format!("out[{k}]"),
+                    &format_args!("out[{k}]"),
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -215,11 +215,11 @@ pub unsafe extern "C" fn grad_gradient_f64(
     boundary::status(|| {
         validate::ndim(ndim)?;
         // SAFETY: `shape` holds `ndim` readable elements (contract); checked by `copy`.
-        let shape = unsafe { copy(shape, ndim, "shape") }?;
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
         let steps = (!spacing.is_null())
             .then(|| {
                 // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `copy`.
-                unsafe { copy(spacing, ndim, "spacing") }
+                unsafe { copy(spacing, ndim, &"spacing") }
             })
             .transpose()?;
         let strides = match layout {
@@ -237,7 +237,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
             shape.clone(),
             Some(strides.clone()),
             grad_dtype::F64.layout(),
-            "f",
+            &"f",
         )?;
         let count: usize = shape.iter().product(); // fits: checked by Strided::new
         let needed = count * ndim; // ndim * count * 8 <= 64 * isize::MAX bytes can overflow:
@@ -259,7 +259,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
         }
         let outputs = (0..ndim)
             .map(|k| {
-                let name = format!("out (axis {k})");
+                let name = format_args!("out (axis {k})");
                 let addr = match out as usize {
                     0 => 0,
                     base => base
@@ -363,7 +363,7 @@ impl SpacingArg {
             k if k == K::ScalarF64 as i32 => SpacingArg::ScalarF64(s.h),
             k if k == K::ScalarF32 as i32 => SpacingArg::ScalarF32(s.h as f32),
             k if k == K::Coordinates as i32 => {
-                let name = format!("spacing[{i}].coordinates");
+                let name = format_args!("spacing[{i}].coordinates");
                 let dtype = grad_dtype::from_tag(s.dtype, &name)?;
                 if matches!(dtype, grad_dtype::C128 | grad_dtype::C64) {
                     return Err(Failure::new(
@@ -435,13 +435,25 @@ struct Request {
 }
 
 fn execute(req: Request) -> Result<(), Failure> {
-    let mut reads = vec![("the input f".to_string(), &req.input)];
-    for (i, s) in req.spacing.iter().enumerate() {
-        if let SpacingArg::Coordinates(_, x) = s {
-            reads.push((format!("spacing[{i}].coordinates"), x));
-        }
-    }
-    let reads: Vec<(&str, &Strided)> = reads.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let input: (&dyn std::fmt::Display, &Strided) = (&"the input f", &req.input);
+    let names: Vec<String> = req
+        .spacing
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, SpacingArg::Coordinates(..)))
+        .map(|(i, _)| format!("spacing[{i}].coordinates"))
+        .collect();
+    let coordinates = req.spacing.iter().filter_map(|s| match s {
+        SpacingArg::Coordinates(_, x) => Some(x),
+        _ => None,
+    });
+    let mut reads = vec![input];
+    reads.extend(
+        names
+            .iter()
+            .zip(coordinates)
+            .map(|(n, x)| (n as &dyn std::fmt::Display, x)),
+    );
     validate::no_overlap(&reads, &req.outputs)?;
     // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output aliases
     // anything), and the caller's contract makes the memory valid for the call.
@@ -492,7 +504,11 @@ unsafe fn compute<T: Element>(req: &Request) -> Result<(), Failure> {
 ///
 /// # Safety
 /// A non-NULL `ptr` points to `len` readable, initialised elements.
-unsafe fn copy<T: Copy>(ptr: *const T, len: usize, name: &str) -> Result<Vec<T>, Failure> {
+unsafe fn copy<T: Copy>(
+    ptr: *const T,
+    len: usize,
+    name: &dyn std::fmt::Display,
+) -> Result<Vec<T>, Failure> {
     validate::non_null(ptr, len, name)?;
     if len == 0 {
         return Ok(Vec::new());

@@ -13,6 +13,7 @@
 use super::status::{Failure, grad_status};
 use super::types::grad_dtype;
 use crate::core::MAX_NDIM;
+use std::fmt::Display;
 
 impl grad_dtype {
     /// Every dtype, in tag order.
@@ -32,7 +33,7 @@ impl grad_dtype {
     ];
 
     /// The dtype with this tag; `what` names the argument in the error.
-    pub(crate) fn from_tag(tag: i32, what: &str) -> Result<Self, Failure> {
+    pub(crate) fn from_tag(tag: i32, what: &dyn Display) -> Result<Self, Failure> {
         Self::ALL
             .into_iter()
             .find(|&d| d as i32 == tag)
@@ -78,7 +79,7 @@ pub(crate) fn ndim(ndim: usize) -> Result<(), Failure> {
 }
 
 /// A NULL pointer is allowed only when the count of what it points to is 0.
-pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &str) -> Result<(), Failure> {
+pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &dyn Display) -> Result<(), Failure> {
     if ptr.is_null() && count != 0 {
         return Err(Failure::new(
             grad_status::NullPointer,
@@ -129,7 +130,7 @@ impl Strided {
         shape: Vec<usize>,
         strides: Option<Vec<isize>>,
         (itemsize, align): (usize, usize),
-        name: &str,
+        name: &dyn Display,
     ) -> Result<Self, Failure> {
         let overflow =
             |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
@@ -210,6 +211,51 @@ impl Strided {
         self.shape.contains(&0)
     }
 
+    /// `[lo, hi)`: the lowest and one past the highest byte (for a non-empty array).
+    fn byte_range(&self) -> (i128, i128) {
+        self.shape.iter().zip(&self.strides).fold(
+            (self.addr as i128, (self.addr + self.itemsize) as i128),
+            |(lo, hi), (&n, &s)| {
+                let reach = s as i128 * self.itemsize as i128 * (n as i128 - 1);
+                (lo + reach.min(0), hi + reach.max(0))
+            },
+        )
+    }
+
+    /// Whether two distinct elements can share a byte: the quick proof (`Block::nests`)
+    /// without allocating, for the layouts callers use.
+    fn nests(&self) -> bool {
+        let mut dims = [(0usize, 0usize); MAX_NDIM];
+        let mut count = 0;
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            if n > 1 {
+                dims[count] = (n, s.unsigned_abs() * self.itemsize);
+                count += 1;
+            }
+        }
+        let dims = &mut dims[..count];
+        dims.sort_unstable_by_key(|&(_, s)| s);
+        let mut extent = self.itemsize;
+        dims.iter().all(|&(n, s)| {
+            let ok = s >= extent;
+            extent += s * (n - 1);
+            ok
+        })
+    }
+
+    /// Whether some byte belongs to both (empty arrays share none); `None` if the exact
+    /// test ran out of work.
+    fn overlaps(&self, other: &Strided, budget: &mut usize) -> Option<bool> {
+        if self.is_empty() || other.is_empty() {
+            return Some(false);
+        }
+        let ((a0, a1), (b0, b1)) = (self.byte_range(), other.byte_range());
+        if a1 <= b0 || b1 <= a0 {
+            return Some(false);
+        }
+        self.block()?.overlaps(&other.block()?, budget)
+    }
+
     fn block(&self) -> Option<Block> {
         (!self.is_empty()).then(|| Block {
             base: self.addr as i128,
@@ -227,32 +273,41 @@ impl Strided {
 
 /// Outputs must not share memory with `reads` (input and coordinates), each other, or
 /// themselves. `outputs[k]` is named "output k".
-pub(crate) fn no_overlap(reads: &[(&str, &Strided)], outputs: &[Strided]) -> Result<(), Failure> {
-    let overlap = |what: String| Failure::new(grad_status::Overlap, what);
+pub(crate) fn no_overlap(
+    reads: &[(&dyn Display, &Strided)],
+    outputs: &[Strided],
+) -> Result<(), Failure> {
     let mut budget = WORK_BOUND;
     for (k, out) in outputs.iter().enumerate() {
-        let Some(ob) = out.block() else { continue };
-        let decided = |r: Option<bool>, other: &str| match r {
+        let decided = |r: Option<bool>, other: &dyn Display| match r {
             Some(false) => Ok(()),
-            Some(true) => Err(overlap(format!("output {k} shares memory with {other}"))),
-            None => Err(overlap(format!(
-                "output {k} and {other} interleave in a way too complex to prove disjoint; \
-                 use separate buffers"
-            ))),
+            Some(true) => Err(Failure::new(
+                grad_status::Overlap,
+                format!("output {k} shares memory with {other}"),
+            )),
+            None => Err(Failure::new(
+                grad_status::Overlap,
+                format!(
+                    "output {k} and {other} interleave in a way too complex to prove disjoint; \
+                     use separate buffers"
+                ),
+            )),
         };
-        decided(
-            ob.overlaps_itself(&mut budget),
-            "itself (two of its elements share an address)",
-        )?;
+        if !out.nests() {
+            let Some(ob) = out.block() else { continue };
+            decided(
+                ob.overlaps_itself(&mut budget),
+                &"itself (two of its elements share an address)",
+            )?;
+        }
         for (name, r) in reads {
-            if let Some(rb) = r.block() {
-                decided(ob.overlaps(&rb, &mut budget), name)?;
-            }
+            decided(out.overlaps(r, &mut budget), name)?;
         }
         for (j, other) in outputs[..k].iter().enumerate() {
-            if let Some(b) = other.block() {
-                decided(ob.overlaps(&b, &mut budget), &format!("output {j}"))?;
-            }
+            decided(
+                out.overlaps(other, &mut budget),
+                &format_args!("output {j}"),
+            )?;
         }
     }
     Ok(())
@@ -385,7 +440,7 @@ mod tests {
             shape.to_vec(),
             Some(strides.to_vec()),
             (itemsize, 1),
-            "t",
+            &"t",
         )
         .unwrap()
     }
@@ -481,13 +536,13 @@ mod tests {
         );
         let input = strided(64, &[4, 3], &[0, 1], 8);
         let out = strided(4096, &[4, 3], &[3, 1], 8);
-        assert!(no_overlap(&[("the input", &input)], &[out]).is_ok());
+        assert!(no_overlap(&[(&"the input", &input)], &[out]).is_ok());
     }
 
     #[test]
     fn extents_are_checked_without_overflow() {
         let e = |shape: &[usize], strides: &[isize], addr| {
-            Strided::new(addr, shape.to_vec(), Some(strides.to_vec()), (8, 8), "f")
+            Strided::new(addr, shape.to_vec(), Some(strides.to_vec()), (8, 8), &"f")
                 .map(|_| ())
                 .map_err(|f| f.status)
         };
