@@ -1,0 +1,245 @@
+"""Benchmark: libgradient against numpy.gradient and against the machine's memory bandwidth.
+
+Run it with `sh benches/run.sh` (which builds the release library and provides numpy).
+Every workload is timed side by side in one process: in each repeat, numpy, the library
+(1 and 2 threads) and the bandwidth probes each run once, in a fresh random order, and the
+medians are reported. Figures:
+
+- time: median time per call;
+- GB/s: (bytes of the input read once + bytes of all outputs) / time, as in
+  shared/reference/performance.md (coordinate arrays are not counted);
+- probe: the same traffic shape ("read one array, write k") with ordinary stores and with
+  non-temporal stores, on the same buffers, in the same run; "% NT" is our GB/s over the
+  non-temporal probe's;
+- vs numpy: numpy's median time over ours.
+
+The library writes into outputs allocated (and touched) once; numpy allocates its own at
+every call, as it must. Inputs and outputs are carved from one allocation, 1088 bytes
+apart ("staggered"), except where a row says "consecutive" (separate np.empty calls:
+on AMD Zen, 2^27-byte arrays then lie 2^27 + 4 KiB apart, which slows some loops).
+"""
+
+import ctypes
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIB_PATH = os.environ.get("GRADIENT_LIBRARY", os.path.join(ROOT, "target", "release", "libgradient.so"))
+LIB = ctypes.CDLL(LIB_PATH)
+
+SIZE_T = ctypes.c_size_t
+PTRDIFF = ctypes.c_ssize_t
+
+
+class Spacing(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int32),
+        ("dtype", ctypes.c_int32),
+        ("h", ctypes.c_double),
+        ("coordinates", ctypes.c_void_p),
+        ("length", SIZE_T),
+        ("stride", PTRDIFF),
+    ]
+
+
+LIB.grad_gradient.restype = ctypes.c_int32
+LIB.grad_gradient.argtypes = [
+    ctypes.c_int32, ctypes.c_void_p, SIZE_T, ctypes.POINTER(SIZE_T), ctypes.POINTER(PTRDIFF),
+    ctypes.POINTER(Spacing), SIZE_T, ctypes.POINTER(ctypes.c_int32), SIZE_T, ctypes.c_int32,
+    ctypes.POINTER(ctypes.c_void_p), SIZE_T, ctypes.POINTER(PTRDIFF), SIZE_T,
+]
+LIB.grad_last_error.restype = ctypes.c_char_p
+GRAD_DTYPE_F64 = 1
+KIND_UNIT, KIND_COORDINATES = 0, 4
+
+
+def build_c(name, sources, extra):
+    """Compiles a helper program or shared object with the system C compiler."""
+    out = os.path.join(tempfile.gettempdir(), f"gradient-bench-{os.getpid()}-{name}")
+    cc = os.environ.get("CC", "cc")
+    cmd = [cc, "-O3", "-march=native", "-ffp-contract=off", "-std=c99", "-I", os.path.join(ROOT, "include")]
+    subprocess.run(cmd + sources + ["-o", out] + extra, check=True)
+    return out
+
+
+PROBE = ctypes.CDLL(build_c("probe.so", [os.path.join(ROOT, "benches", "probe.c")], ["-shared", "-fPIC"]))
+PROBE.probe_ordinary.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), SIZE_T, SIZE_T]
+PROBE.probe_streaming.argtypes = PROBE.probe_ordinary.argtypes
+PROBE.probe_streaming.restype = ctypes.c_int
+
+
+def carve(shapes, order="C", stagger=1088):
+    """Arrays of float64 with the given shapes from one allocation, `stagger` bytes apart."""
+    sizes = [int(np.prod(s)) * 8 for s in shapes]
+    total = sum(sizes) + stagger * (len(shapes) + 1) + 64
+    buf = np.empty(total, dtype=np.uint8)
+    base = (-buf.ctypes.data) % 64
+    arrays, at = [], base
+    for shape, size in zip(shapes, sizes):
+        a = np.ndarray(shape, dtype=np.float64, buffer=buf, offset=at, order=order)
+        arrays.append(a)
+        at += size + stagger
+    return arrays
+
+
+def fill(a, seed):
+    a[...] = np.random.default_rng(seed).standard_normal(a.shape)
+
+
+class Call:
+    """A prepared grad_gradient call on fixed arrays (all axes)."""
+
+    def __init__(self, f, outs, edge_order=1, coords=None):
+        ndim = f.ndim
+        self.keep = [f, outs, coords]
+        self.shape = (SIZE_T * ndim)(*f.shape)
+        self.strides = (PTRDIFF * ndim)(*[s // 8 for s in f.strides])
+        self.out = (ctypes.c_void_p * ndim)(*[o.ctypes.data for o in outs])
+        self.out_strides = (PTRDIFF * (ndim * ndim))(*[s // 8 for o in outs for s in o.strides])
+        spacing = (Spacing * ndim)()
+        for k in range(ndim):
+            if coords is not None and coords[k] is not None:
+                x = coords[k]
+                spacing[k] = Spacing(KIND_COORDINATES, GRAD_DTYPE_F64, 0.0, x.ctypes.data, len(x), x.strides[0] // 8)
+            else:
+                spacing[k] = Spacing(KIND_UNIT, 0, 0.0, None, 0, 0)
+        self.spacing = spacing
+        self.f = f.ctypes.data
+        self.ndim = ndim
+        self.edge_order = edge_order
+
+    def __call__(self, threads=1):
+        status = LIB.grad_gradient(
+            GRAD_DTYPE_F64, self.f, self.ndim, self.shape, self.strides, self.spacing, self.ndim,
+            None, 0, self.edge_order, self.out, self.ndim, self.out_strides, threads,
+        )
+        if status != 0:
+            raise RuntimeError(f"grad_gradient failed ({status}): {LIB.grad_last_error().decode()}")
+
+
+def probes(f, outs):
+    flat_in = f.reshape(-1, order="A")
+    ptrs = (ctypes.c_void_p * len(outs))(*[o.ctypes.data for o in outs])
+    n = flat_in.size
+    return {
+        "probe ordinary": lambda: PROBE.probe_ordinary(flat_in.ctypes.data, ptrs, len(outs), n),
+        "probe NT": lambda: PROBE.probe_streaming(flat_in.ctypes.data, ptrs, len(outs), n),
+    }
+
+
+def timed(variants, repeats):
+    """Median seconds per variant; each repeat runs every variant once, shuffled."""
+    times = {name: [] for name in variants}
+    for fn in variants.values():  # warm-up: page faults, caches, code
+        fn()
+    for _ in range(repeats):
+        order = list(variants)
+        random.shuffle(order)
+        for name in order:
+            t0 = time.perf_counter()
+            variants[name]()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+ROWS = []
+
+
+def report(label, f, outs, med, ours_keys, numpy_key="numpy"):
+    nbytes = f.nbytes + sum(o.nbytes for o in outs)
+    gbs = lambda t: nbytes / t / 1e9
+    nt = gbs(med["probe NT"]) if "probe NT" in med else float("nan")
+    for key in ours_keys:
+        t = med[key]
+        ROWS.append((f"{label} [{key}]", t, gbs(t), gbs(med["probe ordinary"]), nt,
+                     100 * gbs(t) / nt, med[numpy_key] / t if numpy_key in med else float("nan")))
+    print(f"  {label}: numpy {med[numpy_key]*1e3:.1f} ms" if numpy_key in med else f"  {label}", flush=True)
+
+
+def check_equal(ours, theirs):
+    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+    for a, b in zip(ours, theirs):
+        if not np.array_equal(a, b):
+            raise AssertionError("library and numpy disagree")
+
+
+def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1, 2), order="C",
+             transpose=False, stagger=1088, consecutive=False):
+    ndim = len(shape)
+    if consecutive:
+        f = np.empty(shape, order=order)
+        outs = [np.empty(shape, order=order) for _ in range(ndim)]
+    else:
+        f, *outs = carve([shape] * (ndim + 1), order=order, stagger=stagger)
+    fill(f, 1)
+    for o in outs:
+        o.fill(0.0)
+    if transpose:
+        f, outs = f.T, [o.T for o in outs]
+    coords = None
+    varargs = ()
+    if coords_axis is not None:
+        x = np.cumsum(np.random.default_rng(2).uniform(0.5, 1.5, f.shape[coords_axis]))
+        coords = [x if k == coords_axis else None for k in range(f.ndim)]
+        varargs = tuple(x if k == coords_axis else 1.0 for k in range(f.ndim))
+    call = Call(f, outs, edge_order, coords)
+    call()
+    check_equal(outs, np.gradient(f, *varargs, edge_order=edge_order))
+    variants = {"numpy": lambda: np.gradient(f, *varargs, edge_order=edge_order)}
+    for t in threads:
+        variants[f"{t} thread" + ("s" if t > 1 else "")] = (lambda t=t: call(t))
+    variants.update(probes(f, outs))
+    med = timed(variants, repeats)
+    report(label, f, outs, med, [k for k in variants if "thread" in k])
+    return med
+
+
+def main():
+    random.seed(0)
+    quick = os.environ.get("GRADIENT_BENCH_QUICK") == "1"
+    reps = 3 if quick else 9
+    print(f"numpy {np.__version__}, library {LIB_PATH}", flush=True)
+    results = {}
+    results["c1"] = workload("4096x4096 C, unit, eo1", (4096, 4096), repeats=reps)
+    results["c2"] = workload("4096x4096 C, unit, eo2", (4096, 4096), edge_order=2, repeats=reps)
+    workload("4096x4096 C, unit, eo1, consecutive", (4096, 4096), repeats=reps, consecutive=True)
+    workload("4000x4000 C, unit, eo1", (4000, 4000), repeats=reps)
+    results["f"] = workload("4096x4096 Fortran order, unit", (4096, 4096), order="F", repeats=reps, threads=(1,))
+    results["t"] = workload("4096x4096 transposed (C array .T)", (4096, 4096), transpose=True, repeats=reps, threads=(1,))
+    workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
+    workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps)
+    workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
+    workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2), threads=(1,))
+
+    calls = build_c("calls", [os.path.join(ROOT, "benches", "calls.c")],
+                    ["-L", os.path.dirname(LIB_PATH), "-lgradient", "-Wl,-rpath," + os.path.dirname(LIB_PATH)])
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIB_PATH))
+    call_out = subprocess.run([calls], check=True, capture_output=True, text=True, env=env).stdout
+    os.unlink(calls)
+
+    print()
+    print(f"{'workload':58} {'time':>9} {'GB/s':>6} {'probe ord':>9} {'probe NT':>8} {'% NT':>5} {'vs numpy':>8}")
+    for label, t, gbs, pord, pnt, pct, ratio in ROWS:
+        print(f"{label:58} {t*1e3:7.2f}ms {gbs:6.1f} {pord:9.1f} {pnt:8.1f} {pct:5.0f} {ratio:7.1f}x")
+    c1 = results["c1"]["1 thread"]
+    print()
+    print(f"Fortran order / C order (1 thread): {results['f']['1 thread'] / c1:.2f}")
+    print(f"transposed / C order (1 thread):    {results['t']['1 thread'] / c1:.2f}")
+    print(f"2 threads over 1 (4096x4096 eo1):   {c1 / results['c1']['2 threads']:.2f}x")
+    for line in call_out.splitlines():
+        key, value = line.split()
+        if key == "small_call_ns":
+            print(f"grad_gradient_f64 on 16 doubles, from C: {value} ns per call")
+        else:
+            print(f"peak RSS growth during a 4096x4096 call (outputs preallocated): {value} KiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

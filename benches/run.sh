@@ -1,0 +1,14 @@
+#!/bin/sh
+# The benchmark in one command: builds the release library, makes sure numpy is available
+# (in .venv, as the test suite does), and runs benches/bench.py. Takes a few minutes.
+# GRADIENT_BENCH_QUICK=1 runs fewer repeats.
+set -eu
+cd "$(dirname "$0")/.."
+cargo build --release
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-test.txt
+# numpy.gradient uses no BLAS; unset the OpenBLAS overrides this machine sets for old builds.
+exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+    GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" .venv/bin/python benches/bench.py
