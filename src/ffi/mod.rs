@@ -121,7 +121,9 @@ pub unsafe extern "C" fn grad_gradient(
                 format!("n_out is {n_out} but {requested} axes are requested"),
             ));
         }
-        if n_spacing > 1 && n_spacing != requested {
+        // The count is checked against the axes by the core, after the axes themselves (as
+        // numpy does); a count no array could use is refused before reading that many.
+        if n_spacing > GRAD_MAX_NDIM {
             return Err(Failure::new(
                 grad_status::SpacingCount,
                 format!(
