@@ -16,7 +16,7 @@ use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 /// Elements of a row processed per step: the input rows of one step stay in L1.
-const BLOCK: usize = 512;
+pub(crate) const BLOCK: usize = 512;
 
 /// The requested outputs: `(axis, stencil)` per output, in output order.
 pub(crate) type Jobs<'s, V> = [(usize, &'s AxisStencil<V>)];

@@ -433,8 +433,9 @@ mod tests {
         // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
         // and every thread count must give identical bits.
         use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-        let shapes: [&[usize]; 6] = [
+        let shapes: [&[usize]; 7] = [
             &[7],
+            &[1300],
             &[5, 9],
             &[3, 1, 6],
             &[4, 3, 5],

@@ -5,6 +5,7 @@
 //! over a hyperplane. `ndarray::Zip` chooses the traversal order from the layouts, so the
 //! same code serves C, Fortran, transposed, sliced and reversed arrays.
 
+use super::fused::BLOCK;
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
 use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
@@ -87,26 +88,34 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
                 .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div));
         }
         Interior::Weights(_) | Interior::OnDemand(_) => {
-            // The weights vary along `axis` only: broadcast them over the other axes.
-            let on_demand = matches!(stencil.interior, Interior::OnDemand(_));
-            let mut buf = vec![[W::Real::ZERO; 3]; if on_demand { hi - lo } else { 0 }];
-            let w = stencil.weights(lo, hi, &mut buf);
+            // Block by block, so that weights computed on demand need no allocation; the
+            // weights vary along `axis` only and are broadcast over the other axes.
+            let mut buf = [[W::Real::ZERO; 3]; BLOCK];
+            let mut inner = inner;
             let mut shape = vec![1; f.ndim()];
-            shape[axis] = hi - lo;
-            let weights = ArrayView1::from(w)
-                .into_shape_with_order(IxDyn(&shape))
-                .expect("weights are a contiguous vector");
-            let weights = weights
-                .broadcast(inner.raw_dim())
-                .expect("shapes agree along the axis");
-            Zip::from(inner)
-                .and(shifted(0))
-                .and(shifted(1))
-                .and(shifted(2))
-                .and(weights)
-                .for_each(|o, &a, &b, &c, coef| {
-                    *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), coef)
-                });
+            for b0 in (lo..hi).step_by(BLOCK) {
+                let b1 = (b0 + BLOCK).min(hi);
+                shape[axis] = b1 - b0;
+                let w = stencil.weights(b0, b1, &mut buf);
+                let weights = ArrayView1::from(w)
+                    .into_shape_with_order(IxDyn(&shape))
+                    .expect("weights are a contiguous vector");
+                let block = inner.slice_axis_mut(ax, Slice::from(b0 - lo..b1 - lo));
+                let weights = weights
+                    .broadcast(block.raw_dim())
+                    .expect("shapes agree along the axis");
+                let at = |by: usize| {
+                    f.slice_axis(ax, Slice::from(local(b0 + by - 1)..local(b1 + by - 1)))
+                };
+                Zip::from(block)
+                    .and(at(0))
+                    .and(at(1))
+                    .and(at(2))
+                    .and(weights)
+                    .for_each(|o, &a, &b, &c, coef| {
+                        *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), coef)
+                    });
+            }
         }
     }
 }
