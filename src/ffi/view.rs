@@ -6,26 +6,40 @@
 use super::validate::Strided;
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
 
-/// Address of the element with the lowest address, and the absolute strides.
+/// Address of the element with the lowest address, and the absolute strides. The stride
+/// of an axis of length 1 is never used to reach an element, so it is set to 0: the caller
+/// may pass any value there (even `PTRDIFF_MIN`, whose absolute value is no `isize`).
 fn lowest(s: &Strided) -> (usize, Vec<usize>) {
-    let below: usize = s
+    let used = |n: usize, st: isize| if n > 1 { st } else { 0 };
+    let strides: Vec<isize> = s
         .shape
         .iter()
         .zip(&s.strides)
+        .map(|(&n, &st)| used(n, st))
+        .collect();
+    let below: usize = s
+        .shape
+        .iter()
+        .zip(&strides)
         .filter(|&(_, &st)| st < 0)
         .map(|(&n, &st)| st.unsigned_abs() * (n - 1))
         .sum();
     (
         s.addr - below * s.itemsize,
-        s.strides.iter().map(|st| st.unsigned_abs()).collect(),
+        strides.iter().map(|st| st.unsigned_abs()).collect(),
     )
 }
 
+/// The axes to invert after building the view: longer than 1, with a negative stride.
 fn negative_axes(s: &Strided) -> impl Iterator<Item = Axis> + '_ {
-    s.strides
+    let negative = s
+        .shape
         .iter()
+        .zip(&s.strides)
+        .map(|(&n, &st)| n > 1 && st < 0);
+    negative
         .enumerate()
-        .filter(|&(_, &st)| st < 0)
+        .filter(|&(_, neg)| neg)
         .map(|(i, _)| Axis(i))
 }
 
@@ -75,4 +89,34 @@ pub(crate) unsafe fn vector<'a, T>(s: &Strided) -> ArrayView1<'a, T> {
     let v = unsafe { array::<T>(s) };
     v.into_dimensionality()
         .expect("coordinate descriptors are one-dimensional")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_stride_is_accepted_on_an_axis_of_length_one() {
+        // Found by fuzzing: PTRDIFF_MIN on a length-1 axis passed validation (it reaches
+        // nothing) but its absolute value made ndarray's debug checks panic.
+        let data = [1.0f64, 2.0, 3.0];
+        for st in [isize::MIN, isize::MAX, -5, 0] {
+            let s = Strided::new(
+                data.as_ptr() as usize,
+                vec![1, 3],
+                Some(vec![st, 1]),
+                (8, 8),
+                &"f",
+            )
+            .unwrap();
+            // SAFETY: `s` describes `data`, which outlives the view and is not written.
+            let v = unsafe { array::<f64>(&s) };
+            assert_eq!(v.iter().copied().collect::<Vec<_>>(), data, "stride {st}");
+        }
+        let last = data.as_ptr() as usize + 16;
+        let s = Strided::new(last, vec![3, 1], Some(vec![-1, isize::MIN]), (8, 8), &"f").unwrap();
+        // SAFETY: as above; the reversed view starts at the last element.
+        let v = unsafe { array::<f64>(&s) };
+        assert_eq!(v.iter().copied().collect::<Vec<_>>(), [3.0, 2.0, 1.0]);
+    }
 }
