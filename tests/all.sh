@@ -3,17 +3,14 @@
 #   1. `cargo test`: the core's unit tests, the FFI tests, the header freshness check, the
 #      conformance vectors (numpy's results, committed), the C programs in c_tests/ and the
 #      C example, all against the freshly built library;
-#   2. the Python binding's tests against numpy (pytest + hypothesis), in a virtual
-#      environment `.venv` that this script creates and fills with pinned versions.
+#   2. the Python binding's tests against numpy (pytest + hypothesis, at least 2,000
+#      generated cases), in a virtual environment `.venv` that bindings/python/run-tests.sh
+#      creates and fills with pinned versions.
 # Needs only the Rust toolchain, a C compiler and python3 with venv and pip.
 set -eu
 cd "$(dirname "$0")/.."
 
 cargo test
 
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-test.txt
 cargo build
-GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" .venv/bin/python -m pytest -q bindings/python/tests
+GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/python/run-tests.sh -q

@@ -1,0 +1,17 @@
+"""numpy.gradient, bit for bit, computed by libgradient through its C ABI (ctypes).
+
+>>> import numpy as np, gradient
+>>> gradient.gradient(np.array([1., 2, 4, 7, 11, 16]), 0.5)
+array([ 2.,  3.,  5.,  7.,  9., 10.])
+
+``gradient(f, *varargs, axis=None, edge_order=1, out=None)`` is a drop-in replacement
+for ``numpy.gradient`` (numpy >= 2.0) with an ``out=`` argument. The shared library is
+found through the environment variable ``GRADIENT_LIBRARY``, else in the repository's
+``target/release``, then ``target/debug``; ``ImportError`` otherwise.
+"""
+
+from ._api import gradient
+from ._lib import library_path, library_version
+
+__all__ = ["gradient", "library_path", "library_version"]
+__version__ = "0.1.0"

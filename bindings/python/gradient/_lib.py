@@ -1,0 +1,260 @@
+"""The C ABI of libgradient, seen through ctypes.
+
+This module only loads the shared library, declares the functions and types of
+``include/gradient.h`` and turns a failed call's ``grad_status`` into a Python
+exception. It knows nothing of numpy's calling conventions (see ``_api``).
+
+Finding the library, first match wins:
+
+1. the path in the environment variable ``GRADIENT_LIBRARY`` (an error if it does
+   not load: a set variable is never silently ignored);
+2. ``target/release`` of the repository this package lies in;
+3. ``target/debug`` of that repository.
+
+Nothing found raises ``ImportError`` naming every place that was tried.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from numpy.exceptions import AxisError
+
+__all__ = [
+    "GradSpacing",
+    "Status",
+    "DTYPE",
+    "SPACING_UNIT",
+    "SPACING_SCALAR",
+    "SPACING_SCALAR_F64",
+    "SPACING_SCALAR_F32",
+    "SPACING_COORDINATES",
+    "MAX_NDIM",
+    "call_gradient",
+    "library_path",
+    "library_version",
+]
+
+#: ``GRAD_MAX_NDIM``.
+MAX_NDIM = 64
+
+# grad_spacing_kind
+SPACING_UNIT = 0
+SPACING_SCALAR = 1
+SPACING_SCALAR_F64 = 2
+SPACING_SCALAR_F32 = 3
+SPACING_COORDINATES = 4
+
+#: numpy dtype (native byte order) -> ``grad_dtype`` tag. Keyed by (kind, itemsize) so
+#: that platform aliases (``long``/``longlong``, ``intc``...) map by their actual width.
+DTYPE = {
+    ("f", 8): 1,
+    ("f", 4): 2,
+    ("c", 16): 3,
+    ("c", 8): 4,
+    ("i", 1): 5,
+    ("i", 2): 6,
+    ("i", 4): 7,
+    ("i", 8): 8,
+    ("u", 1): 9,
+    ("u", 2): 10,
+    ("u", 4): 11,
+    ("u", 8): 12,
+}
+
+
+class Status:
+    """``grad_status`` values (include/gradient.h)."""
+
+    OK = 0
+    NULL_POINTER = 1
+    INVALID_NDIM = 2
+    INVALID_DTYPE = 3
+    OVERFLOW = 4
+    MISALIGNED = 5
+    AXIS_OUT_OF_BOUNDS = 6
+    REPEATED_AXIS = 7
+    SPACING_COUNT = 8
+    INVALID_SPACING_KIND = 9
+    COORDINATES_LENGTH = 10
+    COORDINATES_TOO_SHORT = 11
+    INVALID_EDGE_ORDER = 12
+    AXIS_TOO_SHORT = 13
+    OVERLAP = 14
+    OUT_OF_MEMORY = 15
+    OUTPUT_COUNT = 16
+    OUTPUT_TOO_SMALL = 17
+    INVALID_LAYOUT = 18
+    PANIC = 99
+
+
+#: The Python exception for each failure status: numpy's type where numpy has the same
+#: failure (§2.2 of the reference), else the closest builtin. Statuses the binding never
+#: provokes on valid use (NULL_POINTER, INVALID_SPACING_KIND, ...) and PANIC are bugs:
+#: RuntimeError.
+EXCEPTION_FOR_STATUS = {
+    Status.NULL_POINTER: RuntimeError,
+    Status.INVALID_NDIM: ValueError,
+    Status.INVALID_DTYPE: TypeError,
+    Status.OVERFLOW: ValueError,
+    Status.MISALIGNED: ValueError,
+    Status.AXIS_OUT_OF_BOUNDS: AxisError,
+    Status.REPEATED_AXIS: ValueError,
+    Status.SPACING_COUNT: TypeError,
+    Status.INVALID_SPACING_KIND: RuntimeError,
+    Status.COORDINATES_LENGTH: ValueError,
+    Status.COORDINATES_TOO_SHORT: IndexError,
+    Status.INVALID_EDGE_ORDER: ValueError,
+    Status.AXIS_TOO_SHORT: ValueError,
+    Status.OVERLAP: ValueError,
+    Status.OUT_OF_MEMORY: MemoryError,
+    Status.OUTPUT_COUNT: ValueError,
+    Status.OUTPUT_TOO_SMALL: ValueError,
+    Status.INVALID_LAYOUT: ValueError,
+    Status.PANIC: RuntimeError,
+}
+
+
+class GradSpacing(ctypes.Structure):
+    """``struct grad_spacing``."""
+
+    _fields_ = [
+        ("kind", ctypes.c_int32),
+        ("dtype", ctypes.c_int32),
+        ("h", ctypes.c_double),
+        ("coordinates", ctypes.c_void_p),
+        ("length", ctypes.c_size_t),
+        ("stride", ctypes.c_ssize_t),  # ptrdiff_t
+    ]
+
+
+def _library_names() -> list[str]:
+    if sys.platform == "darwin":
+        return ["libgradient.dylib"]
+    if os.name == "nt":
+        return ["gradient.dll"]
+    return ["libgradient.so"]
+
+
+def _candidates() -> list[Path]:
+    # bindings/python/gradient/_lib.py -> the repository root is three levels up.
+    root = Path(__file__).resolve().parents[3]
+    return [root / "target" / profile / name for profile in ("release", "debug")
+            for name in _library_names()]
+
+
+def _load() -> tuple[ctypes.CDLL, str]:
+    env = os.environ.get("GRADIENT_LIBRARY")
+    if env:
+        try:
+            return ctypes.CDLL(env), env
+        except OSError as e:
+            raise ImportError(
+                f"gradient: GRADIENT_LIBRARY={env!r} could not be loaded: {e}") from e
+    tried = []
+    for path in _candidates():
+        tried.append(str(path))
+        if path.is_file():
+            try:
+                return ctypes.CDLL(str(path)), str(path)
+            except OSError as e:
+                raise ImportError(f"gradient: {path} could not be loaded: {e}") from e
+    raise ImportError(
+        "gradient: the shared library libgradient was not found. Build it with "
+        "`cargo build --release` in the repository, or set GRADIENT_LIBRARY to its path. "
+        "Tried: " + ", ".join(tried))
+
+
+_lib, library_path = _load()
+
+_size_p = ctypes.POINTER(ctypes.c_size_t)
+_ptrdiff_p = ctypes.POINTER(ctypes.c_ssize_t)
+
+try:
+    _grad_gradient = _lib.grad_gradient
+    _grad_last_error = _lib.grad_last_error
+    _grad_status_message = _lib.grad_status_message
+    _grad_version = _lib.grad_version
+    _grad_version_string = _lib.grad_version_string
+except AttributeError as e:  # a library, but not ours
+    raise ImportError(f"gradient: {library_path} is not libgradient: {e}") from e
+
+_grad_gradient.restype = ctypes.c_int32
+_grad_gradient.argtypes = [
+    ctypes.c_int32,                    # dtype
+    ctypes.c_void_p,                   # f
+    ctypes.c_size_t,                   # ndim
+    _size_p,                           # shape
+    _ptrdiff_p,                        # strides (elements)
+    ctypes.POINTER(GradSpacing),       # spacing
+    ctypes.c_size_t,                   # n_spacing
+    ctypes.POINTER(ctypes.c_int32),    # axes
+    ctypes.c_size_t,                   # n_axes
+    ctypes.c_int32,                    # edge_order
+    ctypes.POINTER(ctypes.c_void_p),   # out
+    ctypes.c_size_t,                   # n_out
+    _ptrdiff_p,                        # out_strides (elements)
+]
+_grad_last_error.restype = ctypes.c_char_p
+_grad_last_error.argtypes = []
+_grad_status_message.restype = ctypes.c_char_p
+_grad_status_message.argtypes = [ctypes.c_int32]
+_grad_version.restype = ctypes.c_uint32
+_grad_version.argtypes = []
+_grad_version_string.restype = ctypes.c_char_p
+_grad_version_string.argtypes = []
+
+_version = _grad_version()
+if _version >> 16 != 0 or (_version >> 8) & 0xFF < 1:
+    raise ImportError(
+        f"gradient: {library_path} has version {_grad_version_string().decode()}; "
+        "this binding needs 0.x with x >= 1")
+
+
+def library_version() -> str:
+    """The version string of the loaded libgradient, e.g. ``"0.1.0"``."""
+    return _grad_version_string().decode()
+
+
+def error_for_status(status: int) -> Exception:
+    """The exception for a failed call, with ``grad_last_error()``'s detail.
+
+    Must be called on the thread that made the call, before any other ``grad_`` call.
+    """
+    detail = _grad_last_error().decode("utf-8", "replace")
+    summary = _grad_status_message(status).decode("utf-8", "replace")
+    cls = EXCEPTION_FOR_STATUS.get(status, RuntimeError)
+    return cls(f"{summary}: {detail}" if detail else summary)
+
+
+def call_gradient(dtype: int, f_addr: int, shape, strides, spacing, axes,
+                  edge_order: int, out_addrs, out_strides) -> None:
+    """One ``grad_gradient`` call; raises the mapped exception on failure.
+
+    ``shape``, ``strides`` (elements), ``axes`` and every entry of ``out_strides``
+    (elements) are sequences of ints; ``spacing`` is a list of ``GradSpacing``;
+    ``out_addrs`` a list of addresses. The caller keeps every array alive.
+    """
+    ndim = len(shape)
+    n_out = len(out_addrs)
+    c_shape = (ctypes.c_size_t * ndim)(*shape)
+    c_strides = (ctypes.c_ssize_t * ndim)(*strides)
+    c_spacing = (GradSpacing * len(spacing))(*spacing) if spacing else None
+    c_axes = (ctypes.c_int32 * len(axes))(*axes)
+    c_out = (ctypes.c_void_p * n_out)(*out_addrs)
+    flat = [s for st in out_strides for s in st]
+    c_out_strides = (ctypes.c_ssize_t * len(flat))(*flat)
+    status = _grad_gradient(dtype, f_addr, ndim, c_shape, c_strides, c_spacing,
+                            len(spacing), c_axes, len(axes), edge_order, c_out, n_out,
+                            c_out_strides)
+    if status != Status.OK:
+        raise error_for_status(status)
+
+
+def array_address(a: np.ndarray) -> int:
+    """The address of element ``[0, ..., 0]`` of ``a``."""
+    return a.__array_interface__["data"][0]
