@@ -19,7 +19,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD};
 pub(crate) const BLOCK: usize = 512;
 
 /// The requested outputs: `(axis, stencil)` per output, in output order.
-pub(crate) type Jobs<'s, V> = [(usize, &'s AxisStencil<V>)];
+pub(crate) type Jobs<'s, 'a, V> = [(usize, &'s AxisStencil<'a, V>)];
 
 /// Runs the sweep if the layouts allow it; returns `false` (having written nothing) if not.
 ///
@@ -32,7 +32,7 @@ pub(crate) fn sweep<T: Element>(
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: usize,
     split: usize,
-    jobs: &Jobs<'_, T::Out>,
+    jobs: &Jobs<'_, '_, T::Out>,
 ) -> bool {
     let Some(layout) = RowLayout::of(f, outs) else {
         return false;
@@ -139,7 +139,12 @@ impl RowLayout {
 
 /// The output block `out` (row indices `b0..b0 + out.len()`) of the derivative along the
 /// row itself.
-fn along_row<T: Element>(stencil: &AxisStencil<T::Out>, f: &[T], out: &mut [T::Out], b0: usize) {
+fn along_row<T: Element>(
+    stencil: &AxisStencil<'_, T::Out>,
+    f: &[T],
+    out: &mut [T::Out],
+    b0: usize,
+) {
     match stencil {
         AxisStencil::Native(s) => along::<T, T::Out>(s, f, out, b0),
         AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, out, b0),
@@ -147,7 +152,7 @@ fn along_row<T: Element>(stencil: &AxisStencil<T::Out>, f: &[T], out: &mut [T::O
 }
 
 fn along<T: Element, W: Work<T::Out>>(
-    s: &Stencil<W::Real>,
+    s: &Stencil<'_, W::Real>,
     f: &[T],
     out: &mut [T::Out],
     b0: usize,
@@ -189,7 +194,7 @@ fn along<T: Element, W: Work<T::Out>>(
 /// The output block `out` of the derivative along another axis, at index `j` of that
 /// axis; `row(i)` is the matching block of the input row at index `i` of that axis.
 fn across_rows<'f, T: Element>(
-    stencil: &AxisStencil<T::Out>,
+    stencil: &AxisStencil<'_, T::Out>,
     j: usize,
     row: impl Fn(usize) -> &'f [T],
     out: &mut [T::Out],

@@ -18,6 +18,7 @@ pub use spacing::{Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
 use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Slice};
+use spacing::AxisSpacing;
 use stencil::AxisStencil;
 
 /// The largest number of dimensions accepted by the C ABI (numpy's own limit is 64).
@@ -117,15 +118,15 @@ where
 
 /// Everything about a call that does not depend on the data: the normalised axes and one
 /// stencil per axis. Building it performs every check.
-struct Plan<V: Value> {
+struct Plan<'a, V: Value> {
     axes: Vec<usize>,
-    stencils: Vec<AxisStencil<V>>,
+    stencils: Vec<AxisStencil<'a, V>>,
 }
 
-impl<V: Value> Plan<V> {
+impl<'a, V: Value> Plan<'a, V> {
     fn new(
         shape: &[usize],
-        spacing: &[Spacing<'_>],
+        spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: i32,
     ) -> Result<Self, GradError> {
@@ -147,12 +148,19 @@ impl<V: Value> Plan<V> {
             });
         }
         let count: usize = shape.iter().product();
+        if count == 0 {
+            // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
+            return Ok(Plan {
+                axes,
+                stencils: Vec::new(),
+            });
+        }
         let stencils = axes
             .iter()
             .zip(spacings)
             .map(|(&axis, sp)| {
-                let lanes = count.checked_div(shape[axis]).unwrap_or(0);
-                AxisStencil::new(sp, shape[axis], edge_order, lanes)
+                let lanes = count / shape[axis];
+                AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes)
             })
             .collect::<Result<_, _>>()?;
         Ok(Plan { axes, stencils })
@@ -168,7 +176,7 @@ impl<V: Value> Plan<V> {
     ) {
         let f = f.view().into_dyn();
         let mut outs: Vec<ArrayViewMutD<'o, V>> = out.map(|o| o.into_dyn()).collect();
-        let jobs: Vec<(usize, &AxisStencil<V>)> =
+        let jobs: Vec<(usize, &AxisStencil<'_, V>)> =
             self.axes.iter().copied().zip(&self.stencils).collect();
         if outs.is_empty() || f.is_empty() {
             return;
@@ -220,7 +228,7 @@ fn run_window<T: Element>(
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: usize,
     split: usize,
-    jobs: &fused::Jobs<'_, T::Out>,
+    jobs: &fused::Jobs<'_, '_, T::Out>,
 ) {
     if fused::sweep(f, f_start, outs, out_start, split, jobs) {
         return;

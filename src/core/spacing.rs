@@ -2,7 +2,27 @@
 //! differences for one axis.
 
 use super::error::GradError;
+use super::value::Real;
 use ndarray::ArrayView1;
+
+/// Evaluates `$body` with `$x` bound to the coordinates' typed view, whatever their dtype.
+macro_rules! with_coordinates {
+    ($coords:expr, $x:ident => $body:expr) => {
+        match $coords {
+            Coordinates::F64($x) => $body,
+            Coordinates::F32($x) => $body,
+            Coordinates::I8($x) => $body,
+            Coordinates::I16($x) => $body,
+            Coordinates::I32($x) => $body,
+            Coordinates::I64($x) => $body,
+            Coordinates::U8($x) => $body,
+            Coordinates::U16($x) => $body,
+            Coordinates::U32($x) => $body,
+            Coordinates::U64($x) => $body,
+        }
+    };
+}
+pub(crate) use with_coordinates;
 
 /// The sample spacing along one axis, as numpy.gradient's `varargs` entries express it.
 ///
@@ -29,7 +49,7 @@ pub enum Spacing<'a> {
 ///
 /// Integer coordinates are converted to `f64` before differencing, as numpy does; `f32`
 /// coordinates are differenced and turned into coefficients in single precision.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Coordinates<'a> {
     /// `float64` coordinates.
     F64(ArrayView1<'a, f64>),
@@ -75,47 +95,57 @@ impl Coordinates<'_> {
         self.len() == 0
     }
 
-    /// `np.diff` of the coordinates in numpy's dtype for them.
-    fn differences(&self) -> Result<Differences, GradError> {
-        fn diff<T: Copy, R>(
-            x: &ArrayView1<'_, T>,
-            d: impl Fn(T, T) -> R,
-        ) -> Result<Vec<R>, GradError> {
-            let mut v = Vec::new();
-            let n = x.len().saturating_sub(1);
-            v.try_reserve_exact(n).map_err(|_| GradError::OutOfMemory {
-                bytes: n.saturating_mul(size_of::<R>()),
-            })?;
-            v.extend(x.iter().zip(x.iter().skip(1)).map(|(&a, &b)| d(a, b)));
-            Ok(v)
+    /// Bits of the precision numpy computes differences and coefficients in: 32 for
+    /// `float32` coordinates, 64 for the rest (integers are converted to float64 first).
+    pub(crate) fn precision_bits(&self) -> u32 {
+        match self {
+            Coordinates::F32(_) => 32,
+            _ => 64,
         }
-        // Integers are converted to float64 first (numpy: `d.astype(float64)`).
-        macro_rules! ints {
-            ($x:expr) => {
-                Differences::F64(diff($x, |a, b| b as f64 - a as f64)?)
+    }
+
+    /// numpy's collapse of exactly uniform coordinates: `Some(x[1] - x[0])` when every
+    /// difference equals the first (`(diffx == diffx[0]).all()`: NaN never does, and
+    /// `-0.0 == 0.0`), as a numpy scalar of the coordinates' precision.
+    fn uniform_step(&self) -> Option<Step> {
+        fn step<T: Coordinate>(x: &ArrayView1<'_, T>) -> Option<T::K> {
+            let first = x[1].k() - x[0].k();
+            let uniform = match x.as_slice() {
+                Some(x) => x.windows(2).all(|w| w[1].k() - w[0].k() == first),
+                None => x
+                    .iter()
+                    .zip(x.iter().skip(1))
+                    .all(|(a, b)| b.k() - a.k() == first),
             };
+            uniform.then_some(first)
         }
-        Ok(match self {
-            Coordinates::F64(x) => Differences::F64(diff(x, |a, b| b - a)?),
-            Coordinates::F32(x) => Differences::F32(diff(x, |a, b| b - a)?),
-            Coordinates::I8(x) => ints!(x),
-            Coordinates::I16(x) => ints!(x),
-            Coordinates::I32(x) => ints!(x),
-            Coordinates::I64(x) => ints!(x),
-            Coordinates::U8(x) => ints!(x),
-            Coordinates::U16(x) => ints!(x),
-            Coordinates::U32(x) => ints!(x),
-            Coordinates::U64(x) => ints!(x),
-        })
+        match self {
+            Coordinates::F32(x) => step(x).map(Step::F32),
+            other => with_coordinates!(other, x => step(x).map(|h| Step::F64(h.to_f64()))),
+        }
     }
 }
 
-/// Differences between consecutive coordinates, in the precision numpy computes them.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Differences {
-    F64(Vec<f64>),
-    F32(Vec<f32>),
+/// An element type of a coordinate array, and the precision numpy differences it in.
+pub(crate) trait Coordinate: Copy {
+    /// `f32` for float32 coordinates, `f64` for float64 and every integer type.
+    type K: Real;
+    /// The value in that precision (integers are converted, as numpy's `astype(float64)`).
+    fn k(self) -> Self::K;
 }
+
+macro_rules! coordinate {
+    ($($t:ty => $k:ty),*) => {$(
+        impl Coordinate for $t {
+            type K = $k;
+            fn k(self) -> $k {
+                self as $k
+            }
+        }
+    )*};
+}
+coordinate!(f64 => f64, f32 => f32, i8 => f64, i16 => f64, i32 => f64, i64 => f64);
+coordinate!(u8 => f64, u16 => f64, u32 => f64, u64 => f64);
 
 /// A uniform step, with the precision class numpy gives it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,23 +160,22 @@ pub(crate) enum Step {
 
 /// What one axis's spacing resolves to once parsed.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum AxisSpacing {
+pub(crate) enum AxisSpacing<'a> {
     Uniform(Step),
-    Nonuniform(Differences),
+    /// Coordinates that are not exactly uniform, used where they lie.
+    Nonuniform(Coordinates<'a>),
 }
 
 /// Parses the spacing arguments as numpy does: none (unit), one scalar for every axis, or
-/// exactly one per requested axis. `axes` are already normalised; `shape` is f's shape.
-///
-/// Coordinate arrays are differenced here and collapse to a scalar step when every
-/// difference equals the first exactly (numpy's `(diffx == diffx[0]).all()`).
-pub(crate) fn parse(
-    spacing: &[Spacing<'_>],
+/// exactly one per requested axis, each coordinate array as long as its axis (and at least
+/// 2). `axes` are already normalised; `shape` is f's shape. Returns one entry per axis.
+pub(crate) fn parse<'a>(
+    spacing: &[Spacing<'a>],
     axes: &[usize],
     shape: &[usize],
-) -> Result<Vec<AxisSpacing>, GradError> {
+) -> Result<Vec<Spacing<'a>>, GradError> {
     let is_scalar = |s: &Spacing<'_>| !matches!(s, Spacing::Coordinates(_));
-    let per_axis: Vec<Spacing<'_>> = match spacing {
+    let per_axis: Vec<Spacing<'a>> = match spacing {
         [] => vec![Spacing::Unit; axes.len()],
         [one] if is_scalar(one) => vec![*one; axes.len()],
         many if many.len() == axes.len() => many.to_vec(),
@@ -157,20 +186,9 @@ pub(crate) fn parse(
             });
         }
     };
-    per_axis
-        .iter()
-        .zip(axes)
-        .map(|(s, &axis)| resolve(s, axis, shape[axis]))
-        .collect()
-}
-
-fn resolve(spacing: &Spacing<'_>, axis: usize, len: usize) -> Result<AxisSpacing, GradError> {
-    Ok(AxisSpacing::Uniform(match *spacing {
-        Spacing::Unit => Step::Weak(1.0),
-        Spacing::Scalar(h) => Step::Weak(h),
-        Spacing::ScalarF64(h) => Step::F64(h),
-        Spacing::ScalarF32(h) => Step::F32(h),
-        Spacing::Coordinates(ref x) => {
+    for (s, &axis) in per_axis.iter().zip(axes) {
+        if let Spacing::Coordinates(x) = s {
+            let len = shape[axis];
             if x.len() != len {
                 return Err(GradError::CoordinatesLength {
                     axis,
@@ -181,22 +199,25 @@ fn resolve(spacing: &Spacing<'_>, axis: usize, len: usize) -> Result<AxisSpacing
             if x.len() < 2 {
                 return Err(GradError::CoordinatesTooShort { axis, len: x.len() });
             }
-            return Ok(collapse(x.differences()?));
         }
-    }))
+    }
+    Ok(per_axis)
 }
 
-/// numpy replaces exactly uniform differences by the scalar first difference (a numpy
-/// scalar of the coordinates' dtype). NaN never compares equal, and `-0.0 == 0.0`.
-fn collapse(d: Differences) -> AxisSpacing {
-    match d {
-        Differences::F64(v) if v.iter().all(|&x| x == v[0]) => {
-            AxisSpacing::Uniform(Step::F64(v[0]))
-        }
-        Differences::F32(v) if v.iter().all(|&x| x == v[0]) => {
-            AxisSpacing::Uniform(Step::F32(v[0]))
-        }
-        other => AxisSpacing::Nonuniform(other),
+impl<'a> AxisSpacing<'a> {
+    /// What a parsed spacing means: coordinate arrays collapse to a scalar step when every
+    /// difference equals the first exactly (numpy's `(diffx == diffx[0]).all()`).
+    pub(crate) fn of(spacing: Spacing<'a>) -> Self {
+        AxisSpacing::Uniform(match spacing {
+            Spacing::Unit => Step::Weak(1.0),
+            Spacing::Scalar(h) => Step::Weak(h),
+            Spacing::ScalarF64(h) => Step::F64(h),
+            Spacing::ScalarF32(h) => Step::F32(h),
+            Spacing::Coordinates(x) => match x.uniform_step() {
+                Some(step) => step,
+                None => return AxisSpacing::Nonuniform(x),
+            },
+        })
     }
 }
 
@@ -205,10 +226,22 @@ mod tests {
     use super::*;
     use ndarray::arr1;
 
+    /// Parses and resolves, as a plan does.
+    fn resolved<'a>(
+        spacing: &[Spacing<'a>],
+        axes: &[usize],
+        shape: &[usize],
+    ) -> Result<Vec<AxisSpacing<'a>>, GradError> {
+        Ok(parse(spacing, axes, shape)?
+            .into_iter()
+            .map(AxisSpacing::of)
+            .collect())
+    }
+
     #[test]
     fn uniform_coordinates_collapse_to_a_float64_step() {
         let x = arr1(&[3.0, 2.0, 1.0]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::F64(x.view()))],
             &[0],
             &[3],
@@ -220,19 +253,19 @@ mod tests {
     #[test]
     fn arange_times_a_tenth_is_not_uniform() {
         let x = ndarray::Array1::from_iter((0..6).map(|i| i as f64 * 0.1));
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::F64(x.view()))],
             &[0],
             &[6],
         )
         .unwrap();
-        assert!(matches!(s[0], AxisSpacing::Nonuniform(Differences::F64(_))));
+        assert!(matches!(s[0], AxisSpacing::Nonuniform(Coordinates::F64(_))));
     }
 
     #[test]
     fn nan_coordinates_never_collapse_and_signed_zeros_do() {
         let x = arr1(&[0.0, f64::NAN, 2.0]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::F64(x.view()))],
             &[0],
             &[3],
@@ -240,7 +273,7 @@ mod tests {
         .unwrap();
         assert!(matches!(s[0], AxisSpacing::Nonuniform(_)));
         let x = arr1(&[1.0, 1.0, 1.0]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::F64(x.view()))],
             &[0],
             &[3],
@@ -252,18 +285,24 @@ mod tests {
     #[test]
     fn integer_coordinates_are_differenced_in_f64() {
         let x = arr1(&[250u8, 0, 5]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::U8(x.view()))],
             &[0],
             &[3],
         )
         .unwrap();
-        assert_eq!(
-            s[0],
-            AxisSpacing::Nonuniform(Differences::F64(vec![-250.0, 5.0]))
-        );
+        assert!(matches!(s[0], AxisSpacing::Nonuniform(Coordinates::U8(_))));
+        // 127 - (-128) wraps in int8 arithmetic; numpy converts to float64 first.
+        let x = arr1(&[-128i8, 127]);
+        let s = resolved(
+            &[Spacing::Coordinates(Coordinates::I8(x.view()))],
+            &[0],
+            &[2],
+        )
+        .unwrap();
+        assert_eq!(s[0], AxisSpacing::Uniform(Step::F64(255.0)));
         let x = arr1(&[1i32, 3, 5]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::I32(x.view()))],
             &[0],
             &[3],
@@ -275,7 +314,7 @@ mod tests {
     #[test]
     fn float32_coordinates_stay_float32() {
         let x = arr1(&[0.0f32, 0.5, 1.0]);
-        let s = parse(
+        let s = resolved(
             &[Spacing::Coordinates(Coordinates::F32(x.view()))],
             &[0],
             &[3],
@@ -290,17 +329,17 @@ mod tests {
         let c = Spacing::Coordinates(Coordinates::F64(x.view()));
         // One scalar serves every axis; one array cannot.
         assert_eq!(
-            parse(&[Spacing::Scalar(2.0)], &[0, 1], &[3, 3])
+            resolved(&[Spacing::Scalar(2.0)], &[0, 1], &[3, 3])
                 .unwrap()
                 .len(),
             2
         );
         assert_eq!(
-            parse(&[c], &[0, 1], &[3, 3]),
+            resolved(&[c], &[0, 1], &[3, 3]),
             Err(GradError::SpacingCount { given: 1, axes: 2 })
         );
         assert_eq!(
-            parse(
+            resolved(
                 &[Spacing::Unit, Spacing::Unit, Spacing::Unit],
                 &[0, 1],
                 &[3, 3]
@@ -308,7 +347,7 @@ mod tests {
             Err(GradError::SpacingCount { given: 3, axes: 2 })
         );
         assert_eq!(
-            parse(&[Spacing::Unit, c], &[1, 0], &[4, 3]),
+            resolved(&[Spacing::Unit, c], &[1, 0], &[4, 3]),
             Err(GradError::CoordinatesLength {
                 axis: 0,
                 len: 3,
@@ -322,7 +361,7 @@ mod tests {
         let x = arr1(&[3.0]);
         let c = Spacing::Coordinates(Coordinates::F64(x.view()));
         assert_eq!(
-            parse(&[c], &[0], &[1]),
+            resolved(&[c], &[0], &[1]),
             Err(GradError::CoordinatesTooShort { axis: 0, len: 1 })
         );
     }

@@ -12,8 +12,10 @@
 //! precision numpy would compute them, and answers "which formula at index `j`".
 
 use super::error::GradError;
-use super::spacing::{AxisSpacing, Differences, Step};
+use super::fused::BLOCK;
+use super::spacing::{AxisSpacing, Coordinate, Coordinates, Step, with_coordinates};
 use super::value::{Divisor, Real, Value, Work};
+use ndarray::{ArrayView1, s};
 
 /// `(hi - lo) / div`: the difference is taken in the data's value type, then divided in
 /// the working type `W` and rounded back (numpy: `(f[i+1] - f[i-1]) / (2. * h)`).
@@ -45,28 +47,28 @@ pub(crate) enum Point<R> {
 
 /// How the interior points `1..len-1` are computed.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Interior<R> {
+pub(crate) enum Interior<'a, R> {
     /// Central difference `(f[i+1] - f[i-1]) / two_h`.
     Central { two_h: Divisor<R> },
     /// Three-point weights on non-uniform coordinates; entry `i-1` serves point `i`.
     Weights(Vec<[R; 3]>),
-    /// The same weights, computed when needed from the coordinate differences: used when
-    /// the axis is the whole array, where a table would be three times the array's size
-    /// and cost more to write and read back than to compute.
-    OnDemand(Differences),
+    /// The same weights, computed when needed from the coordinates where they lie: used
+    /// when the axis is the whole array, where a table would be three times the array's
+    /// size and cost more to write and read back than to compute.
+    OnDemand(Coordinates<'a>),
 }
 
 /// All coefficients of one axis of length `len`, held in the real type `R` of the
 /// working precision.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Stencil<R> {
+pub(crate) struct Stencil<'a, R> {
     pub(crate) len: usize,
-    pub(crate) interior: Interior<R>,
+    pub(crate) interior: Interior<'a, R>,
     pub(crate) first: Point<R>,
     pub(crate) last: Point<R>,
 }
 
-impl<R: Real> Stencil<R> {
+impl<'a, R: Real> Stencil<'a, R> {
     /// The formula for output index `j` (global along the axis, `j < len`).
     #[inline]
     pub(crate) fn point(&self, j: usize) -> Point<R> {
@@ -81,9 +83,9 @@ impl<R: Real> Stencil<R> {
                     hi: j + 1,
                     div: *two_h,
                 },
-                Interior::OnDemand(dx) => Point::ThreePoint {
+                Interior::OnDemand(_) => Point::ThreePoint {
                     at: j - 1,
-                    coef: on_demand(dx, j, j + 1, &mut [[R::ZERO; 3]])[0],
+                    coef: self.weights(j, j + 1, &mut [[R::ZERO; 3]])[0],
                 },
                 Interior::Weights(w) => Point::ThreePoint {
                     at: j - 1,
@@ -130,24 +132,17 @@ impl<R: Real> Stencil<R> {
         }
     }
 
-    /// Non-uniform coordinates, given by their differences (`dx[i] = x[i+1] - x[i]`, at
-    /// least one). The interior weights are tabulated when the stencil serves several
-    /// lanes (`lanes > 1`), and computed on demand otherwise.
-    fn nonuniform(d: Differences, edge_order: u8, lanes: usize) -> Result<Self, GradError> {
-        let (len, first, last) = match &d {
-            Differences::F64(dx) => edges(dx, edge_order),
-            Differences::F32(dx) => edges(dx, edge_order),
-        };
+    /// Non-uniform coordinates `x` (at least 2). The interior weights are tabulated when
+    /// the stencil serves several lanes (`lanes > 1`), and computed on demand otherwise.
+    fn nonuniform(x: Coordinates<'a>, edge_order: u8, lanes: usize) -> Result<Self, GradError> {
+        let (first, last) = with_coordinates!(&x, v => edges(v, edge_order));
         let interior = if lanes > 1 {
-            Interior::Weights(match &d {
-                Differences::F64(dx) => weight_table(dx)?,
-                Differences::F32(dx) => weight_table(dx)?,
-            })
+            Interior::Weights(with_coordinates!(&x, v => weight_table(v)?))
         } else {
-            Interior::OnDemand(d)
+            Interior::OnDemand(x)
         };
         Ok(Stencil {
-            len,
+            len: x.len(),
             interior,
             first,
             last,
@@ -156,15 +151,19 @@ impl<R: Real> Stencil<R> {
 
     /// The interior weights of points `lo..hi` (within `1..len-1`): a slice of the table,
     /// or computed into `buf` (which must hold `hi - lo` entries).
-    pub(crate) fn weights<'a>(
-        &'a self,
+    pub(crate) fn weights<'b>(
+        &'b self,
         lo: usize,
         hi: usize,
-        buf: &'a mut [[R; 3]],
-    ) -> &'a [[R; 3]] {
+        buf: &'b mut [[R; 3]],
+    ) -> &'b [[R; 3]] {
         match &self.interior {
             Interior::Weights(w) => &w[lo - 1..hi - 1],
-            Interior::OnDemand(d) => on_demand(d, lo, hi, buf),
+            Interior::OnDemand(x) => {
+                let buf = &mut buf[..hi - lo];
+                with_coordinates!(x, v => fill_weights(buf, v.slice(s![lo - 1..hi + 1])));
+                buf
+            }
             Interior::Central { .. } => unreachable!("a uniform axis has no weights"),
         }
     }
@@ -180,70 +179,70 @@ fn interior_weights<K: Real, R: Real>(dx1: K, dx2: K) -> [R; 3] {
     [a, b, c].map(|x| R::from_f64(x.to_f64()))
 }
 
-fn weight_table<K: Real, R: Real>(dx: &[K]) -> Result<Vec<[R; 3]>, GradError> {
-    let n = dx.len().saturating_sub(1);
+/// The weights of every interior point, from the coordinates.
+fn weight_table<T: Coordinate, R: Real>(x: &ArrayView1<'_, T>) -> Result<Vec<[R; 3]>, GradError> {
+    let n = x.len().saturating_sub(2);
     let mut table = Vec::new();
     table
         .try_reserve_exact(n)
         .map_err(|_| GradError::OutOfMemory {
             bytes: n.saturating_mul(size_of::<[R; 3]>()),
         })?;
-    table.extend(dx.windows(2).map(|w| interior_weights(w[0], w[1])));
+    table.resize(n, [R::ZERO; 3]);
+    fill_weights(&mut table, x.view());
     Ok(table)
 }
 
-fn on_demand<'a, R: Real>(
-    d: &Differences,
-    lo: usize,
-    hi: usize,
-    buf: &'a mut [[R; 3]],
-) -> &'a [[R; 3]] {
-    let buf = &mut buf[..hi - lo];
-    match d {
-        Differences::F64(dx) => fill(buf, &dx[lo - 1..hi]),
-        Differences::F32(dx) => fill(buf, &dx[lo - 1..hi]),
-    }
-    fn fill<K: Real, R: Real>(buf: &mut [[R; 3]], dx: &[K]) {
-        for (w, d) in buf.iter_mut().zip(dx.windows(2)) {
-            *w = interior_weights(d[0], d[1]);
+/// `buf[i]` = the weights of the point at `x[i + 1]`, for `x` holding `buf.len() + 2`
+/// coordinates. Differences are taken in the coordinates' precision, as `np.diff` does.
+/// Works block by block through a buffer of converted coordinates, so that the three
+/// divisions per point (the cost here) run in vector registers.
+fn fill_weights<T: Coordinate, R: Real>(buf: &mut [[R; 3]], x: ArrayView1<'_, T>) {
+    let mut k = [T::K::ZERO; BLOCK + 2];
+    for (i, out) in buf.chunks_mut(BLOCK).enumerate() {
+        let start = i * BLOCK;
+        let k = &mut k[..out.len() + 2];
+        for (d, c) in k.iter_mut().zip(x.slice(s![start..start + out.len() + 2])) {
+            *d = c.k();
+        }
+        for (w, ((a, b), c)) in out.iter_mut().zip(k.iter().zip(&k[1..]).zip(&k[2..])) {
+            *w = interior_weights(*b - *a, *c - *b);
         }
     }
-    buf
 }
 
-/// The edge formulas on non-uniform coordinates, with numpy's operation order; returns
-/// the axis length too.
-fn edges<K: Real, R: Real>(dx: &[K], edge_order: u8) -> (usize, Point<R>, Point<R>) {
-    let len = dx.len() + 1;
-    let r = |x: K| R::from_f64(x.to_f64());
-    let two = K::from_f64(2.0);
+/// The edge formulas on non-uniform coordinates, with numpy's operation order.
+fn edges<T: Coordinate, R: Real>(x: &ArrayView1<'_, T>, edge_order: u8) -> (Point<R>, Point<R>) {
+    let len = x.len();
+    let dx = |i: usize| x[i + 1].k() - x[i].k();
+    let r = |v: T::K| R::from_f64(v.to_f64());
+    let two = T::K::from_f64(2.0);
     if edge_order == 1 {
         let first = Point::Quotient {
             lo: 0,
             hi: 1,
-            div: Divisor::new(r(dx[0])),
+            div: Divisor::new(r(dx(0))),
         };
         let last = Point::Quotient {
             lo: len - 2,
             hi: len - 1,
-            div: Divisor::new(r(dx[len - 2])),
+            div: Divisor::new(r(dx(len - 2))),
         };
-        return (len, first, last);
+        return (first, last);
     }
-    let (dx1, dx2) = (dx[0], dx[1]);
+    let (dx1, dx2) = (dx(0), dx(1));
     let first = [
         -(two * dx1 + dx2) / (dx1 * (dx1 + dx2)),
         (dx1 + dx2) / (dx1 * dx2),
         -dx1 / (dx2 * (dx1 + dx2)),
     ];
-    let (dx1, dx2) = (dx[len - 3], dx[len - 2]);
+    let (dx1, dx2) = (dx(len - 3), dx(len - 2));
     let last = [
         dx2 / (dx1 * (dx1 + dx2)),
         -(dx2 + dx1) / (dx1 * dx2),
         (two * dx2 + dx1) / (dx2 * (dx1 + dx2)),
     ];
     (
-        len,
         Point::ThreePoint {
             at: 0,
             coef: first.map(r),
@@ -259,18 +258,18 @@ fn edges<K: Real, R: Real>(dx: &[K], edge_order: u8) -> (usize, Point<R>, Point<
 /// precision, or double precision when the spacing is a numpy float64 scalar or array (or
 /// a float32 one with double-precision data).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum AxisStencil<V: Value> {
+pub(crate) enum AxisStencil<'a, V: Value> {
     /// Arithmetic in `V` itself.
-    Native(Stencil<V::Real>),
+    Native(Stencil<'a, V::Real>),
     /// Arithmetic in `V::Wide`, rounded to `V` when stored.
-    Wide(Stencil<f64>),
+    Wide(Stencil<'a, f64>),
 }
 
-impl<V: Value> AxisStencil<V> {
+impl<'a, V: Value> AxisStencil<'a, V> {
     /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`) that is
     /// applied to `lanes` lanes (the product of the other axes' lengths).
     pub(crate) fn new(
-        spacing: AxisSpacing,
+        spacing: AxisSpacing<'a>,
         len: usize,
         edge_order: u8,
         lanes: usize,
@@ -291,11 +290,11 @@ impl<V: Value> AxisStencil<V> {
             AxisSpacing::Uniform(Step::F32(h)) => {
                 AxisStencil::Native(Stencil::uniform(h, len, edge_order))
             }
-            AxisSpacing::Nonuniform(d @ Differences::F64(_)) if wide(64) => {
-                AxisStencil::Wide(Stencil::nonuniform(d, edge_order, lanes)?)
+            AxisSpacing::Nonuniform(x) if wide(x.precision_bits()) => {
+                AxisStencil::Wide(Stencil::nonuniform(x, edge_order, lanes)?)
             }
-            AxisSpacing::Nonuniform(d) => {
-                AxisStencil::Native(Stencil::nonuniform(d, edge_order, lanes)?)
+            AxisSpacing::Nonuniform(x) => {
+                AxisStencil::Native(Stencil::nonuniform(x, edge_order, lanes)?)
             }
         })
     }
@@ -338,11 +337,12 @@ mod tests {
         // order 2 are exact too; order 1 gives the secant slope x0 + x1.
         let x = [0.0, 2.0, 3.0, 6.0, 8.0];
         let f: Vec<f64> = x.iter().map(|v| v * v).collect();
-        let dx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
-        let s = Stencil::<f64>::nonuniform(Differences::F64(dx.clone()), 2, 2).unwrap();
+        let s = Stencil::<f64>::nonuniform(Coordinates::F64(ndarray::ArrayView1::from(&x)), 2, 2)
+            .unwrap();
         // numpy documents this very example: [0, 4, 6, 12, 16] up to rounding.
         assert_eq!(apply(&s, &f), [0.0, 4.0, 6.0, 12.0, 15.999999999999996]);
-        let s = Stencil::<f64>::nonuniform(Differences::F64(dx.clone()), 1, 1).unwrap();
+        let s = Stencil::<f64>::nonuniform(Coordinates::F64(ndarray::ArrayView1::from(&x)), 1, 1)
+            .unwrap();
         let g = apply(&s, &f);
         assert_eq!((g[0], g[4]), (2.0, 14.0));
         for (gi, xi) in g[1..4].iter().zip(&x[1..4]) {

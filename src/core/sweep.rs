@@ -19,7 +19,7 @@ pub(crate) fn derivative<T: Element>(
     out: ArrayViewMutD<'_, T::Out>,
     out_start: usize,
     split: usize,
-    (axis, stencil): (usize, &AxisStencil<T::Out>),
+    (axis, stencil): (usize, &AxisStencil<'_, T::Out>),
 ) {
     if axis != split {
         // Only the rows of `out` are needed, and the stencil runs along another axis.
@@ -45,7 +45,7 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
     f: &ArrayViewD<'_, T>,
     f_start: usize,
     axis: usize,
-    stencil: &Stencil<W::Real>,
+    stencil: &Stencil<'_, W::Real>,
     mut out: ArrayViewMutD<'_, T::Out>,
     out_start: usize,
 ) {
@@ -123,22 +123,25 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::spacing::{AxisSpacing, Differences, Step};
+    use crate::core::spacing::{AxisSpacing, Coordinates, Step};
     use ndarray::{Array, ArrayD, ShapeBuilder, s};
 
-    fn stencil(n: usize, eo: u8, coords: bool, lanes: usize) -> AxisStencil<f64> {
+    fn stencil(n: usize, eo: u8, coords: bool, lanes: usize) -> AxisStencil<'static, f64> {
         let sp = if coords {
-            let dx = (0..n - 1)
-                .map(|i| 0.5 + (i * i % 7) as f64 * 0.25)
+            // Steps 0.5 + (i*i % 7)/4: never uniform. Leaked to get a 'static test view.
+            let x: Vec<f64> = (0..n)
+                .scan(0.0, |x, i| {
+                    Some(std::mem::replace(x, *x + 0.5 + (i * i % 7) as f64 * 0.25))
+                })
                 .collect();
-            AxisSpacing::Nonuniform(Differences::F64(dx))
+            AxisSpacing::Nonuniform(Coordinates::F64(ndarray::ArrayView1::from(&*x.leak())))
         } else {
             AxisSpacing::Uniform(Step::Weak(0.3))
         };
         AxisStencil::new(sp, n, eo, lanes).unwrap()
     }
 
-    fn full(f: &ArrayD<f64>, axis: usize, st: &AxisStencil<f64>) -> ArrayD<f64> {
+    fn full(f: &ArrayD<f64>, axis: usize, st: &AxisStencil<'_, f64>) -> ArrayD<f64> {
         let mut out = ArrayD::zeros(f.raw_dim());
         derivative(&f.view(), 0, out.view_mut(), 0, axis, (axis, st));
         out
