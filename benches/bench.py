@@ -218,6 +218,15 @@ def main():
     workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
     workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2), threads=(1,))
 
+    small = np.arange(16.0) ** 2
+    batches = []
+    for _ in range(31):
+        t0 = time.perf_counter()
+        for _ in range(2000):
+            np.gradient(small)
+        batches.append((time.perf_counter() - t0) / 2000)
+    numpy_small_ns = statistics.median(batches) * 1e9
+
     calls = build_c("calls", [os.path.join(ROOT, "benches", "calls.c")],
                     ["-L", os.path.dirname(LIB_PATH), "-lgradient", "-Wl,-rpath," + os.path.dirname(LIB_PATH)])
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIB_PATH))
@@ -236,7 +245,8 @@ def main():
     for line in call_out.splitlines():
         key, value = line.split()
         if key == "small_call_ns":
-            print(f"grad_gradient_f64 on 16 doubles, from C: {value} ns per call")
+            print(f"grad_gradient_f64 on 16 doubles, from C: {value} ns per call "
+                  f"(numpy.gradient on 16 doubles: {numpy_small_ns:.0f} ns per call)")
         else:
             print(f"peak RSS growth during a 4096x4096 call (outputs preallocated): {value} KiB")
 
