@@ -176,16 +176,18 @@ fn along<T: Element, W: Work<T::Out>>(
             }
         }
         Interior::Weights(_) | Interior::OnDemand(_) => {
-            let mut buf = [[W::Real::ZERO; 3]; BLOCK];
-            let on_demand = matches!(s.interior, Interior::OnDemand(_));
-            let w = s.weights(lo, hi, if on_demand { &mut buf } else { &mut [] });
-            let middle = &f[lo..hi];
-            for ((o, c), ((a, b), d)) in out
-                .iter_mut()
-                .zip(w)
-                .zip(before.iter().zip(middle).zip(after))
-            {
-                *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), c);
+            let apply = |out: &mut [T::Out], w: &[[W::Real; 3]]| {
+                let middle = &f[lo..hi];
+                let samples = before.iter().zip(middle).zip(after);
+                for ((o, c), ((a, b), d)) in out.iter_mut().zip(w).zip(samples) {
+                    *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), c);
+                }
+            };
+            if let Interior::OnDemand(_) = s.interior {
+                let mut buf = [[W::Real::ZERO; 3]; BLOCK];
+                apply(out, s.weights(lo, hi, &mut buf));
+            } else {
+                apply(out, s.weights(lo, hi, &mut []));
             }
         }
     }
