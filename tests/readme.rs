@@ -28,5 +28,9 @@ fn readme_gives_the_two_set_up_commands() {
     let readme = read("README.md");
     assert!(readme.contains("cargo run --release --example worked_examples"));
     assert!(readme.contains("sh tests/all.sh"));
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/all.sh").exists());
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/all.sh")
+            .exists()
+    );
 }

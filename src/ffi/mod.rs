@@ -51,7 +51,9 @@ use validate::{Strided, c_strides, f_strides};
 ///   requested axis. `out_strides` is NULL (every output C-contiguous) or holds
 ///   `n_out * ndim` element strides, output by output. Outputs must not share memory with
 ///   `f`, a coordinate array, or each other; interleaved outputs (the components of one
-///   `(..., ndim)` array) share none and are accepted.
+///   `(..., ndim)` array) share none and are accepted. Each output's strides must nest
+///   (sorted by size, each at least the extent of the smaller ones), as in any array whose
+///   elements are distinct in the usual way.
 /// - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
 ///   started and joined within the call (no pool is kept). The results are bit-identical
 ///   for every value.

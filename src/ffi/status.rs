@@ -42,8 +42,10 @@ pub enum grad_status {
     InvalidEdgeOrder = 12,
     /// A requested axis has fewer than `edge_order + 1` elements.
     AxisTooShort = 13,
-    /// An output shares memory with the input, a coordinate array, another output, or
-    /// itself (two of its elements at one address).
+    /// An output shares memory with the input, a coordinate array or another output
+    /// (interleaved outputs that share no element are fine), or its own strides do not nest
+    /// (each at least the extent of the smaller ones), which could let two of its elements
+    /// share an address.
     Overlap = 14,
     /// Memory for the coefficient tables (O(axis length)) could not be allocated.
     OutOfMemory = 15,

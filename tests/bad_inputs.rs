@@ -1,0 +1,1203 @@
+//! The bad-input table: one test per row, each breaking an otherwise valid call in one way
+//! and asserting the `grad_status` code, a distinctive part of `grad_last_error()`, and
+//! that no output element was written. A few rows are *not* errors (NaN and Inf in the
+//! data or the coordinates, NULL data with a zero length, interleaved outputs): those check
+//! numpy 2.4.6's values instead.
+//!
+//! The README's status-code table is this table in prose; its example messages are the ones
+//! these tests print: `cargo test --test bad_inputs -- --nocapture --test-threads=1`.
+//!
+//! The last three rows reproduce library bugs found by fuzzing, now fixed.
+
+use gradient::ffi::{
+    GRAD_MAX_NDIM, grad_gradient, grad_gradient_f64, grad_last_error, grad_spacing, grad_status,
+};
+use std::ffi::{CStr, c_void};
+use std::ptr;
+
+/// A NaN bit pattern no computation produces: outputs are filled with it before each call.
+const SENTINEL: u64 = 0x7FF4_DEAD_BEEF_0001;
+
+/// `grad_dtype` tags used here.
+const F64: i32 = 1;
+const C128: i32 = 3;
+
+/// `grad_spacing_kind` values used here.
+const COORDINATES: i32 = 4;
+
+/// This thread's `grad_last_error()`.
+fn last_error() -> String {
+    // SAFETY: grad_last_error returns a valid NUL-terminated string.
+    unsafe { CStr::from_ptr(grad_last_error()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Unit spacing (a zero-initialised `grad_spacing`).
+fn unit() -> grad_spacing {
+    grad_spacing {
+        kind: 0,
+        dtype: 0,
+        h: 0.0,
+        coordinates: ptr::null(),
+        length: 0,
+        stride: 0,
+    }
+}
+
+/// A coordinate-array spacing over `x` (float64, stride 1).
+fn coords(x: &[f64]) -> grad_spacing {
+    grad_spacing {
+        kind: COORDINATES,
+        dtype: F64,
+        h: 0.0,
+        coordinates: x.as_ptr().cast(),
+        length: x.len(),
+        stride: 1,
+    }
+}
+
+/// A `grad_gradient` call that starts valid (the 2x3 float64 array `[[1,2,6],[3,4,5]]`,
+/// C-contiguous, both axes, unit spacing, edge_order 1, two sentinel-filled outputs) and
+/// that each test breaks in one way. `None` fields mean "the valid default"; the pointer
+/// overrides pass exactly what they hold.
+struct Request {
+    dtype: i32,
+    f: Vec<f64>,
+    f_ptr: Option<*const c_void>,
+    ndim: usize,
+    shape: Vec<usize>,
+    shape_ptr: Option<*const usize>,
+    strides: Option<Vec<isize>>,
+    spacing: Vec<grad_spacing>,
+    spacing_ptr: Option<*const grad_spacing>,
+    n_spacing: Option<usize>,
+    axes: Option<Vec<i32>>,
+    axes_ptr: Option<*const i32>,
+    n_axes: Option<usize>,
+    edge_order: i32,
+    /// Output buffers (sentinel-filled), one per requested axis unless changed.
+    outs: Vec<Vec<u64>>,
+    out_ptrs: Option<Vec<*mut c_void>>,
+    out_list_ptr: Option<*const *mut c_void>,
+    n_out: Option<usize>,
+    out_strides: Option<Vec<isize>>,
+}
+
+impl Request {
+    fn new() -> Self {
+        Request {
+            dtype: F64,
+            f: vec![1.0, 2.0, 6.0, 3.0, 4.0, 5.0],
+            f_ptr: None,
+            ndim: 2,
+            shape: vec![2, 3],
+            shape_ptr: None,
+            strides: None,
+            spacing: vec![],
+            spacing_ptr: None,
+            n_spacing: None,
+            axes: None,
+            axes_ptr: None,
+            n_axes: None,
+            edge_order: 1,
+            outs: vec![vec![SENTINEL; 6], vec![SENTINEL; 6]],
+            out_ptrs: None,
+            out_list_ptr: None,
+            n_out: None,
+            out_strides: None,
+        }
+    }
+
+    /// A 1-D request over `f` with one output.
+    fn one_d(f: &[f64]) -> Self {
+        Request {
+            f: f.to_vec(),
+            ndim: 1,
+            shape: vec![f.len()],
+            outs: vec![vec![SENTINEL; f.len()]],
+            ..Request::new()
+        }
+    }
+
+    /// Makes the call; returns its status and `grad_last_error()`.
+    fn call(&mut self) -> (grad_status, String) {
+        let out_ptrs: Vec<*mut c_void> = self.out_ptrs.clone().unwrap_or_else(|| {
+            self.outs
+                .iter_mut()
+                .map(|o| o.as_mut_ptr().cast())
+                .collect()
+        });
+        let axes_ptr = self
+            .axes_ptr
+            .unwrap_or_else(|| self.axes.as_ref().map_or(ptr::null(), |a| a.as_ptr()));
+        let n_axes = self
+            .n_axes
+            .unwrap_or_else(|| self.axes.as_ref().map_or(0, Vec::len));
+        // SAFETY: every pointer is NULL, a deliberately bad value the library must reject
+        // before use, or points to memory holding what its count describes.
+        let status = unsafe {
+            grad_gradient(
+                self.dtype,
+                self.f_ptr.unwrap_or(self.f.as_ptr().cast()),
+                self.ndim,
+                self.shape_ptr.unwrap_or(self.shape.as_ptr()),
+                self.strides.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+                self.spacing_ptr.unwrap_or(if self.spacing.is_empty() {
+                    ptr::null()
+                } else {
+                    self.spacing.as_ptr()
+                }),
+                self.n_spacing.unwrap_or(self.spacing.len()),
+                axes_ptr,
+                n_axes,
+                self.edge_order,
+                self.out_list_ptr.unwrap_or(out_ptrs.as_ptr()),
+                self.n_out.unwrap_or(out_ptrs.len()),
+                self.out_strides
+                    .as_ref()
+                    .map_or(ptr::null(), |s| s.as_ptr()),
+                0,
+            )
+        };
+        (status, last_error())
+    }
+
+    /// Whether every output buffer still holds only the sentinel.
+    fn untouched(&self) -> bool {
+        self.outs.iter().flatten().all(|&v| v == SENTINEL)
+    }
+
+    /// Output `k` as doubles.
+    fn out(&self, k: usize) -> Vec<f64> {
+        self.outs[k].iter().map(|&b| f64::from_bits(b)).collect()
+    }
+}
+
+/// Runs `req`, prints the row (for the README table), and checks the status, that the
+/// message contains `needle`, and that no output was written.
+fn rejects(req: &mut Request, status: grad_status, needle: &str) {
+    let (got, message) = req.call();
+    println!("| {} | {status:?} | {message} |", status as i32);
+    assert_eq!(got, status, "message: {message}");
+    assert!(
+        message.contains(needle),
+        "message {message:?} lacks {needle:?}"
+    );
+    assert!(req.untouched(), "an output was written");
+}
+
+/// Runs `req`, expecting success with an empty message.
+fn succeeds(req: &mut Request) {
+    let (got, message) = req.call();
+    println!("| 0 | Ok | {message} |");
+    assert_eq!(got, grad_status::Ok, "message: {message}");
+    assert_eq!(message, "", "a successful call leaves an empty message");
+}
+
+/// Bitwise equality, NaN matching NaN.
+fn same(got: &[f64], want: &[f64]) -> bool {
+    got.len() == want.len()
+        && got
+            .iter()
+            .zip(want)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()))
+}
+
+/// A `grad_gradient_f64` call that starts valid (the same 2x3 array, row-major, unit
+/// spacing, edge_order 1, a sentinel-filled output of 12 doubles).
+struct Flat {
+    f: Vec<f64>,
+    f_ptr: Option<*const f64>,
+    ndim: usize,
+    shape: Vec<usize>,
+    shape_ptr: Option<*const usize>,
+    layout: i32,
+    edge_order: i32,
+    out: Vec<u64>,
+    out_ptr: Option<*mut f64>,
+    out_len: Option<usize>,
+}
+
+impl Flat {
+    fn new() -> Self {
+        Flat {
+            f: vec![1.0, 2.0, 6.0, 3.0, 4.0, 5.0],
+            f_ptr: None,
+            ndim: 2,
+            shape: vec![2, 3],
+            shape_ptr: None,
+            layout: 0,
+            edge_order: 1,
+            out: vec![SENTINEL; 12],
+            out_ptr: None,
+            out_len: None,
+        }
+    }
+
+    fn call(&mut self) -> (grad_status, String) {
+        // SAFETY: as in `Request::call`.
+        let status = unsafe {
+            grad_gradient_f64(
+                self.f_ptr.unwrap_or(self.f.as_ptr()),
+                self.ndim,
+                self.shape_ptr.unwrap_or(self.shape.as_ptr()),
+                self.layout,
+                ptr::null(),
+                self.edge_order,
+                self.out_ptr.unwrap_or(self.out.as_mut_ptr().cast()),
+                self.out_len.unwrap_or(self.out.len()),
+                0,
+            )
+        };
+        (status, last_error())
+    }
+
+    fn rejects(&mut self, status: grad_status, needle: &str) {
+        let (got, message) = self.call();
+        println!(
+            "| {} | {status:?} | {message} | (grad_gradient_f64)",
+            status as i32
+        );
+        assert_eq!(got, status, "message: {message}");
+        assert!(
+            message.contains(needle),
+            "message {message:?} lacks {needle:?}"
+        );
+        assert!(self.out.iter().all(|&v| v == SENTINEL), "out was written");
+    }
+}
+
+// ---------------------------------------------------------------- 0 OK (not errors)
+
+#[test]
+fn ok_the_valid_request_gives_numpys_values() {
+    let mut r = Request::new();
+    succeeds(&mut r);
+    // numpy: np.gradient([[1,2,6],[3,4,5]])
+    assert!(same(&r.out(0), &[2.0, 2.0, -1.0, 2.0, 2.0, -1.0]));
+    assert!(same(&r.out(1), &[1.0, 2.5, 4.0, 1.0, 1.0, 1.0]));
+}
+
+#[test]
+fn ok_null_data_with_a_zero_length_is_an_empty_array() {
+    let mut r = Request {
+        f_ptr: Some(ptr::null()),
+        shape: vec![0, 3],
+        axes: Some(vec![1]),
+        outs: vec![vec![]],
+        out_ptrs: Some(vec![ptr::null_mut()]),
+        ..Request::new()
+    };
+    succeeds(&mut r);
+}
+
+#[test]
+fn ok_nan_in_data_propagates() {
+    let mut r = Request::one_d(&[1.0, f64::NAN, 4.0, 5.0, 6.0]);
+    succeeds(&mut r);
+    // numpy: [nan, 1.5, nan, 1, 1]
+    assert!(same(&r.out(0), &[f64::NAN, 1.5, f64::NAN, 1.0, 1.0]));
+}
+
+#[test]
+fn ok_inf_in_data_propagates() {
+    let mut r = Request::one_d(&[1.0, f64::INFINITY, 4.0, 5.0, 6.0]);
+    succeeds(&mut r);
+    // numpy: [inf, 1.5, -inf, 1, 1]
+    let inf = f64::INFINITY;
+    assert!(same(&r.out(0), &[inf, 1.5, -inf, 1.0, 1.0]));
+    r.outs[0].fill(SENTINEL);
+    r.edge_order = 2;
+    succeeds(&mut r);
+    // numpy (edge_order=2): [inf, 1.5, -inf, 1, 1]
+    assert!(same(&r.out(0), &[inf, 1.5, -inf, 1.0, 1.0]));
+}
+
+#[test]
+fn ok_nan_in_coordinates_is_not_an_error() {
+    let x = [0.0, 1.0, f64::NAN, 3.0, 4.0];
+    let mut r = Request {
+        spacing: vec![coords(&x)],
+        ..Request::one_d(&[1.0, 2.0, 4.0, 7.0, 11.0])
+    };
+    succeeds(&mut r);
+    // numpy: [1, nan, nan, nan, 4]; edge_order=2: all nan
+    let nan = f64::NAN;
+    assert!(same(&r.out(0), &[1.0, nan, nan, nan, 4.0]));
+    r.outs[0].fill(SENTINEL);
+    r.edge_order = 2;
+    succeeds(&mut r);
+    assert!(same(&r.out(0), &[nan; 5]));
+}
+
+#[test]
+fn ok_inf_in_coordinates_is_not_an_error() {
+    let x = [0.0, 1.0, f64::INFINITY, 3.0, 4.0];
+    let mut r = Request {
+        spacing: vec![coords(&x)],
+        ..Request::one_d(&[1.0, 2.0, 4.0, 7.0, 11.0])
+    };
+    succeeds(&mut r);
+    // numpy: [1, nan, nan, nan, 4]
+    let nan = f64::NAN;
+    assert!(same(&r.out(0), &[1.0, nan, nan, nan, 4.0]));
+}
+
+#[test]
+fn ok_interleaved_outputs_share_no_memory() {
+    // Both derivatives into one (2, 3, 2) array: components interleaved.
+    let mut r = Request::new();
+    r.outs = vec![vec![SENTINEL; 12]];
+    let base = r.outs[0].as_mut_ptr();
+    // SAFETY: offset 1 of a 12-element buffer.
+    r.out_ptrs = Some(vec![base.cast(), unsafe { base.add(1) }.cast()]);
+    r.out_strides = Some(vec![6, 2, 6, 2]);
+    succeeds(&mut r);
+    let all = r.out(0);
+    let d0: Vec<f64> = all.iter().step_by(2).copied().collect();
+    let d1: Vec<f64> = all.iter().skip(1).step_by(2).copied().collect();
+    assert!(same(&d0, &[2.0, 2.0, -1.0, 2.0, 2.0, -1.0]));
+    assert!(same(&d1, &[1.0, 2.5, 4.0, 1.0, 1.0, 1.0]));
+}
+
+// ---------------------------------------------------------------- 1 NULL_POINTER
+
+#[test]
+fn null_data_with_elements() {
+    let mut r = Request {
+        f_ptr: Some(ptr::null()),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::NullPointer, "f is NULL");
+}
+
+#[test]
+fn null_shape() {
+    let mut r = Request {
+        shape_ptr: Some(ptr::null()),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::NullPointer, "shape is NULL");
+}
+
+#[test]
+fn null_output_list() {
+    let mut r = Request {
+        out_list_ptr: Some(ptr::null()),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::NullPointer, "out is NULL");
+}
+
+#[test]
+fn null_output_array() {
+    let mut r = Request::new();
+    r.out_ptrs = Some(vec![r.outs[0].as_mut_ptr().cast(), ptr::null_mut()]);
+    rejects(&mut r, grad_status::NullPointer, "out[1] is NULL");
+}
+
+#[test]
+fn null_spacing_with_a_count() {
+    let mut r = Request {
+        spacing_ptr: Some(ptr::null()),
+        n_spacing: Some(2),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::NullPointer, "spacing is NULL");
+}
+
+#[test]
+fn null_axes_with_a_count() {
+    let mut r = Request {
+        axes_ptr: Some(ptr::null()),
+        n_axes: Some(2),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::NullPointer, "axes is NULL");
+}
+
+#[test]
+fn null_coordinates_with_a_length() {
+    let mut s = coords(&[0.0, 1.0, 3.0]);
+    s.coordinates = ptr::null();
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::NullPointer,
+        "spacing[1].coordinates is NULL",
+    );
+}
+
+#[test]
+fn null_output_buffer_of_the_flat_call() {
+    let mut r = Flat {
+        out_ptr: Some(ptr::null_mut()),
+        ..Flat::new()
+    };
+    r.rejects(grad_status::NullPointer, "is NULL");
+}
+
+// ---------------------------------------------------------------- 2 INVALID_NDIM
+
+#[test]
+fn ndim_zero() {
+    let mut r = Request {
+        ndim: 0,
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidNdim, "ndim is 0");
+}
+
+#[test]
+fn ndim_above_the_maximum() {
+    let mut r = Request {
+        ndim: GRAD_MAX_NDIM + 1,
+        shape: vec![1; GRAD_MAX_NDIM + 1],
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidNdim, "ndim is 65");
+}
+
+#[test]
+fn ndim_zero_in_the_flat_call() {
+    let mut r = Flat {
+        ndim: 0,
+        ..Flat::new()
+    };
+    r.rejects(grad_status::InvalidNdim, "ndim is 0");
+}
+
+// ---------------------------------------------------------------- 3 INVALID_DTYPE
+
+#[test]
+fn unknown_dtype_tag() {
+    let mut r = Request {
+        dtype: 13,
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidDtype, "unknown dtype tag 13");
+    r.dtype = 0;
+    rejects(&mut r, grad_status::InvalidDtype, "unknown dtype tag 0");
+}
+
+#[test]
+fn complex_coordinates() {
+    let x = [0.0f64; 6];
+    let mut s = coords(&x);
+    s.dtype = C128;
+    s.length = 3;
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::InvalidDtype,
+        "coordinates must be real",
+    );
+}
+
+#[test]
+fn unknown_coordinates_dtype_tag() {
+    let x = [0.0, 1.0, 3.0];
+    let mut s = coords(&x);
+    s.dtype = -7;
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidDtype, "unknown dtype tag -7");
+}
+
+// ---------------------------------------------------------------- 4 OVERFLOW
+
+#[test]
+fn shape_product_overflows_usize() {
+    let mut r = Request {
+        shape: vec![usize::MAX, 2],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "more elements than fit in memory",
+    );
+}
+
+#[test]
+fn shape_bytes_overflow_isize() {
+    // 2^62 elements fit in usize, but not 2^65 bytes.
+    let mut r = Request {
+        shape: vec![1 << 61, 2],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "more elements than fit in memory",
+    );
+}
+
+#[test]
+fn stride_offsets_overflow_isize() {
+    // Element [1, 0] would lie 2^60 * 8 bytes away.
+    let mut r = Request {
+        strides: Some(vec![1 << 60, 1]),
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "reach beyond the address space",
+    );
+}
+
+#[test]
+fn stride_ptrdiff_min() {
+    let mut r = Request {
+        strides: Some(vec![isize::MIN, 1]),
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "reach beyond the address space",
+    );
+}
+
+#[test]
+fn ptrdiff_min_stride_on_an_axis_of_length_one_reaches_nothing() {
+    // Not an error: a stride on an axis of length 1 is never used (the header's OVERFLOW
+    // entry mentions PTRDIFF_MIN; it is rejected where it would reach an element).
+    let mut r = Request {
+        f: vec![1.0, 2.0, 4.0],
+        shape: vec![1, 3],
+        strides: Some(vec![isize::MIN, 1]),
+        axes: Some(vec![1]),
+        outs: vec![vec![SENTINEL; 3]],
+        out_strides: Some(vec![isize::MIN, 1]),
+        ..Request::new()
+    };
+    succeeds(&mut r);
+    assert!(same(&r.out(0), &[1.0, 1.5, 2.0]));
+}
+
+#[test]
+fn negative_strides_reach_below_address_zero() {
+    // A (never dereferenced) address 4096 with 3 rows 1000 elements apart downwards.
+    let mut r = Request {
+        f_ptr: Some(4096 as *const c_void),
+        strides: Some(vec![-1000, 1]),
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "reach beyond the address space",
+    );
+}
+
+#[test]
+fn output_strides_overflow() {
+    let mut r = Request {
+        out_strides: Some(vec![3, 1, 1 << 62, 1]),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::Overflow, "out[1]: strides");
+}
+
+#[test]
+fn coordinates_whose_stride_overflows() {
+    let x = [0.0, 1.0, 3.0];
+    let mut s = coords(&x);
+    s.stride = isize::MAX / 2;
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "spacing[1].coordinates: strides",
+    );
+}
+
+#[test]
+fn flat_call_shape_overflows() {
+    let mut r = Flat {
+        shape: vec![1 << 62, 4],
+        ..Flat::new()
+    };
+    r.rejects(grad_status::Overflow, "more elements than fit in memory");
+}
+
+#[test]
+fn flat_call_outputs_overflow() {
+    // 2^59 doubles fit (2^62 bytes), two outputs of them do not.
+    let mut r = Flat {
+        shape: vec![1 << 58, 2],
+        ..Flat::new()
+    };
+    r.rejects(grad_status::Overflow, "outputs do not fit in memory");
+}
+
+// ---------------------------------------------------------------- 5 MISALIGNED
+
+/// A pointer one byte into a buffer: misaligned for every element type but bytes.
+fn skewed(buf: &mut [u64]) -> *mut c_void {
+    // SAFETY: one byte into a non-empty buffer.
+    unsafe { buf.as_mut_ptr().cast::<u8>().add(1) }.cast()
+}
+
+#[test]
+fn misaligned_data() {
+    let mut buf = vec![0u64; 7];
+    let mut r = Request {
+        f_ptr: Some(skewed(&mut buf)),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::Misaligned, "f at address");
+}
+
+#[test]
+fn misaligned_output() {
+    let mut buf = vec![SENTINEL; 7];
+    let mut r = Request::new();
+    r.out_ptrs = Some(vec![r.outs[0].as_mut_ptr().cast(), skewed(&mut buf)]);
+    rejects(&mut r, grad_status::Misaligned, "out[1] at address");
+    assert!(buf.iter().all(|&v| v == SENTINEL));
+}
+
+#[test]
+fn misaligned_coordinates() {
+    let mut buf = vec![0u64; 4];
+    let s = grad_spacing {
+        coordinates: skewed(&mut buf),
+        ..coords(&[0.0, 1.0, 3.0])
+    };
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Misaligned,
+        "spacing[1].coordinates at address",
+    );
+}
+
+#[test]
+fn misaligned_shape_array() {
+    let mut buf = vec![0u64; 3];
+    let mut r = Request {
+        shape_ptr: Some(skewed(&mut buf).cast()),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::Misaligned, "shape is not aligned");
+}
+
+#[test]
+fn misaligned_data_in_the_flat_call() {
+    let mut buf = vec![0u64; 7];
+    let mut r = Flat {
+        f_ptr: Some(skewed(&mut buf).cast()),
+        ..Flat::new()
+    };
+    r.rejects(grad_status::Misaligned, "f at address");
+}
+
+// ---------------------------------------------------------------- 6 AXIS_OUT_OF_BOUNDS
+
+#[test]
+fn axis_out_of_bounds() {
+    let mut r = Request {
+        axes: Some(vec![2]),
+        outs: vec![vec![SENTINEL; 6]],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::AxisOutOfBounds,
+        "axis 2 is out of bounds for array of dimension 2",
+    );
+    r.axes = Some(vec![-3]);
+    rejects(
+        &mut r,
+        grad_status::AxisOutOfBounds,
+        "axis -3 is out of bounds",
+    );
+}
+
+// ---------------------------------------------------------------- 7 REPEATED_AXIS
+
+#[test]
+fn repeated_axis() {
+    let mut r = Request {
+        axes: Some(vec![0, -2]),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::RepeatedAxis, "repeated axis");
+}
+
+#[test]
+fn more_axes_than_any_array_has() {
+    let mut r = Request {
+        axes: Some(vec![0; GRAD_MAX_NDIM + 1]),
+        ..Request::new()
+    };
+    r.outs = vec![vec![SENTINEL; 6]; GRAD_MAX_NDIM + 1];
+    rejects(&mut r, grad_status::RepeatedAxis, "n_axes is 65");
+}
+
+// ---------------------------------------------------------------- 8 SPACING_COUNT
+
+#[test]
+fn too_many_spacings() {
+    let mut r = Request {
+        spacing: vec![unit(); 3],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::SpacingCount,
+        "invalid number of arguments: 3 spacing values for 2 axes",
+    );
+}
+
+#[test]
+fn one_coordinate_array_for_two_axes() {
+    let x = [0.0, 1.0, 3.0];
+    let mut r = Request {
+        spacing: vec![coords(&x)],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::SpacingCount,
+        "invalid number of arguments",
+    );
+}
+
+// ---------------------------------------------------------------- 9 INVALID_SPACING_KIND
+
+#[test]
+fn unknown_spacing_kind() {
+    let mut s = unit();
+    s.kind = 5;
+    let mut r = Request {
+        spacing: vec![unit(), s],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::InvalidSpacingKind,
+        "spacing[1].kind is 5",
+    );
+    r.spacing[1].kind = -1;
+    rejects(
+        &mut r,
+        grad_status::InvalidSpacingKind,
+        "spacing[1].kind is -1",
+    );
+}
+
+// ---------------------------------------------------------------- 10 COORDINATES_LENGTH
+
+#[test]
+fn coordinates_of_the_wrong_length() {
+    let x = [0.0, 1.0, 3.0, 4.0];
+    let mut r = Request {
+        spacing: vec![unit(), coords(&x)],
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::CoordinatesLength,
+        "axis 1 has 3 elements but 4 coordinates were given",
+    );
+}
+
+// ---------------------------------------------------------------- 11 COORDINATES_TOO_SHORT
+
+#[test]
+fn a_single_coordinate() {
+    let x = [3.0];
+    let mut r = Request {
+        spacing: vec![coords(&x)],
+        ..Request::one_d(&[5.0])
+    };
+    rejects(
+        &mut r,
+        grad_status::CoordinatesTooShort,
+        "have 1 entries; at least 2",
+    );
+}
+
+// ---------------------------------------------------------------- 12 INVALID_EDGE_ORDER
+
+#[test]
+fn edge_order_zero() {
+    let mut r = Request {
+        edge_order: 0,
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::InvalidEdgeOrder,
+        "edge_order must be 1 or 2, got 0",
+    );
+}
+
+#[test]
+fn edge_order_three() {
+    let mut r = Request {
+        edge_order: 3,
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidEdgeOrder, "got 3");
+}
+
+#[test]
+fn edge_order_negative() {
+    let mut r = Request {
+        edge_order: -1,
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::InvalidEdgeOrder, "got -1");
+    r.edge_order = i32::MIN;
+    rejects(&mut r, grad_status::InvalidEdgeOrder, "got -2147483648");
+}
+
+#[test]
+fn edge_order_three_in_the_flat_call() {
+    let mut r = Flat {
+        edge_order: 3,
+        ..Flat::new()
+    };
+    r.rejects(grad_status::InvalidEdgeOrder, "got 3");
+}
+
+// ---------------------------------------------------------------- 13 AXIS_TOO_SHORT
+
+#[test]
+fn axis_shorter_than_edge_order_plus_one() {
+    // Axis 0 has 2 elements: enough for edge_order 1, not 2.
+    let mut r = Request {
+        edge_order: 2,
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::AxisTooShort,
+        "axis 0 has 2 elements and edge_order is 2",
+    );
+}
+
+#[test]
+fn axis_of_one_element() {
+    let mut r = Request::one_d(&[5.0]);
+    rejects(
+        &mut r,
+        grad_status::AxisTooShort,
+        "axis 0 has 1 elements and edge_order is 1",
+    );
+}
+
+#[test]
+fn axis_too_short_in_the_flat_call() {
+    let mut r = Flat {
+        edge_order: 2,
+        ..Flat::new()
+    };
+    r.rejects(grad_status::AxisTooShort, "Shape of array too small");
+}
+
+// ---------------------------------------------------------------- 14 OVERLAP
+
+#[test]
+fn output_aliases_the_input() {
+    let mut r = Request::new();
+    r.out_ptrs = Some(vec![r.f.as_mut_ptr().cast(), r.outs[1].as_mut_ptr().cast()]);
+    let before = r.f.clone();
+    rejects(
+        &mut r,
+        grad_status::Overlap,
+        "output 0 shares memory with the input f",
+    );
+    assert_eq!(r.f, before);
+}
+
+#[test]
+fn outputs_alias_each_other() {
+    let mut r = Request::new();
+    let p = r.outs[0].as_mut_ptr().cast();
+    r.out_ptrs = Some(vec![p, p]);
+    rejects(
+        &mut r,
+        grad_status::Overlap,
+        "output 1 shares memory with output 0",
+    );
+}
+
+#[test]
+fn outputs_overlap_by_one_element() {
+    let mut r = Request::new();
+    r.outs = vec![vec![SENTINEL; 11]];
+    let p = r.outs[0].as_mut_ptr();
+    // SAFETY: offset 5 of 11: the second output spans elements 5..11.
+    r.out_ptrs = Some(vec![p.cast(), unsafe { p.add(5) }.cast()]);
+    rejects(
+        &mut r,
+        grad_status::Overlap,
+        "output 1 shares memory with output 0",
+    );
+}
+
+#[test]
+fn output_overlaps_itself() {
+    // A zero stride on an axis of length 2: two elements at one address.
+    let mut r = Request {
+        out_strides: Some(vec![3, 1, 0, 1]),
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::Overlap,
+        "output 1 shares memory with itself",
+    );
+}
+
+#[test]
+fn output_aliases_the_coordinates() {
+    let mut x = vec![0.0, 1.0, 3.0, 3.5];
+    let mut r = Request {
+        spacing: vec![coords(&x)],
+        ..Request::one_d(&[5.0, 7.0, 4.0, 8.0])
+    };
+    r.out_ptrs = Some(vec![x.as_mut_ptr().cast()]);
+    rejects(
+        &mut r,
+        grad_status::Overlap,
+        "output 0 shares memory with spacing[0].coordinates",
+    );
+    assert_eq!(x, [0.0, 1.0, 3.0, 3.5]);
+}
+
+#[test]
+fn flat_call_output_overlaps_the_input() {
+    let mut buf = vec![1.0f64; 15];
+    let mut r = Flat::new();
+    // f = buf[0..6], out = buf[3..15]: the first output overlaps f.
+    r.f_ptr = Some(buf.as_ptr());
+    // SAFETY: offset 3 of 15, 12 doubles.
+    r.out_ptr = Some(unsafe { buf.as_mut_ptr().add(3) });
+    r.rejects(grad_status::Overlap, "shares memory with the input f");
+    assert!(buf.iter().all(|&v| v == 1.0));
+}
+
+// ---------------------------------------------------------------- 15 OUT_OF_MEMORY
+
+/// Runs `call` on another thread; fails the test if it has not returned in 20 s (a scan
+/// or an allocation proportional to a claimed length of 2^40 or more would not).
+fn within_20s<R: Send + 'static>(call: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(call());
+    });
+    wait.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the call did not return within 20 s")
+}
+
+#[test]
+fn huge_coordinate_array_needs_no_memory_when_the_output_is_empty() {
+    // f has shape (0, 2^59): no elements (NULL is fine). Axis 1 is requested with a
+    // coordinate array that claims 2^59 values at stride 0 over a real 8-byte buffer
+    // (valid: it only ever covers those 8 bytes). There is nothing to compute, and the
+    // library must neither scan 2^59 coordinates nor allocate for them: OK, at once.
+    let (status, message) = within_20s(|| {
+        let one = [1.0f64];
+        let s = grad_spacing {
+            kind: COORDINATES,
+            dtype: F64,
+            h: 0.0,
+            coordinates: one.as_ptr().cast(),
+            length: 1 << 59,
+            stride: 0,
+        };
+        let mut r = Request {
+            f_ptr: Some(ptr::null()),
+            shape: vec![0, 1 << 59],
+            axes: Some(vec![1]),
+            spacing: vec![s],
+            outs: vec![vec![]],
+            out_ptrs: Some(vec![ptr::null_mut()]),
+            ..Request::new()
+        };
+        r.call()
+    });
+    println!("| 0 | Ok | {message} | (empty f, 2^59 coordinates)");
+    assert_eq!(status, grad_status::Ok, "message: {message}");
+}
+
+#[test]
+fn coefficient_table_too_large_is_out_of_memory_not_an_abort() {
+    // What does reach the O(axis length) allocation: a non-empty f with several lanes along
+    // a non-uniform axis, whose interior weights (3 doubles per point) are tabulated.
+    // f: shape (2, 2^40), broadcast from one element (strides 0, 0: inputs may repeat).
+    // Coordinates: 2^40 NaNs at stride 0 (non-uniform at the first difference: NaN never
+    // equals NaN). Output: 2 x 2^40 doubles (16 TiB) of address space reserved with
+    // MAP_NORESERVE, never touched. The table would need 24 TiB: it cannot be had, and the
+    // call must return OUT_OF_MEMORY before writing anything.
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+    if overcommit.trim() == "1" {
+        // "Always overcommit": the 24 TiB table would be granted and then filled.
+        println!("skipped: vm.overcommit_memory = 1");
+        return;
+    }
+    let n: usize = 1 << 40;
+    let bytes = 2 * n * size_of::<f64>();
+    // SAFETY: an anonymous private mapping; checked for failure below.
+    let out = unsafe {
+        libc::mmap(
+            ptr::null_mut(),
+            bytes,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if out == libc::MAP_FAILED {
+        println!("skipped: cannot reserve {bytes} bytes of address space");
+        return;
+    }
+    let out_addr = out as usize;
+    let (status, message) = within_20s(move || {
+        let f = [3.0f64];
+        let nan = [f64::NAN];
+        let s = grad_spacing {
+            kind: COORDINATES,
+            dtype: F64,
+            h: 0.0,
+            coordinates: nan.as_ptr().cast(),
+            length: n,
+            stride: 0,
+        };
+        let mut r = Request {
+            f_ptr: Some(f.as_ptr().cast()),
+            shape: vec![2, n],
+            strides: Some(vec![0, 0]),
+            axes: Some(vec![1]),
+            spacing: vec![s],
+            outs: vec![vec![]],
+            out_ptrs: Some(vec![out_addr as *mut c_void]),
+            ..Request::new()
+        };
+        r.call()
+    });
+    println!("| 15 | OutOfMemory | {message} |");
+    // Untouched: the first and last elements still read as the mapping's zeros.
+    // SAFETY: both lie inside the mapping.
+    let (first, last) = unsafe {
+        let p = out.cast::<u64>();
+        (*p, *p.add(2 * n - 1))
+    };
+    // SAFETY: the mapping made above.
+    unsafe { libc::munmap(out, bytes) };
+    assert_eq!(status, grad_status::OutOfMemory, "message: {message}");
+    assert!(message.contains("out of memory"), "message: {message}");
+    assert_eq!((first, last), (0, 0), "the output was written");
+}
+
+// ---------------------------------------------------------------- 16 OUTPUT_COUNT
+
+#[test]
+fn output_count_differs_from_the_axes() {
+    let mut r = Request {
+        n_out: Some(1),
+        ..Request::new()
+    };
+    rejects(
+        &mut r,
+        grad_status::OutputCount,
+        "n_out is 1 but 2 axes are requested",
+    );
+}
+
+// ---------------------------------------------------------------- 17 OUTPUT_TOO_SMALL
+
+#[test]
+fn flat_call_output_too_small() {
+    let mut r = Flat {
+        out_len: Some(11),
+        ..Flat::new()
+    };
+    r.rejects(grad_status::OutputTooSmall, "out holds 11 doubles");
+}
+
+// ---------------------------------------------------------------- 18 INVALID_LAYOUT
+
+#[test]
+fn flat_call_unknown_layout() {
+    let mut r = Flat {
+        layout: 2,
+        ..Flat::new()
+    };
+    r.rejects(grad_status::InvalidLayout, "layout 2 is not 0 or 1");
+}
+
+// ---------------------------------------------------------------- found by fuzzing
+
+#[test]
+fn empty_shape_whose_other_lengths_overflow_is_rejected() {
+    // numpy rejects np.empty((0, 3, 2**62)) ("array is too big"): the product of the
+    // non-zero lengths must fit. This gave GRAD_STATUS_PANIC before the fix (ndarray
+    // refused the shape after validation had accepted it).
+    let mut r = Request {
+        f_ptr: Some(ptr::null()),
+        ndim: 3,
+        shape: vec![0, 3, 1 << 62],
+        axes: Some(vec![1]),
+        outs: vec![vec![]],
+        out_ptrs: Some(vec![ptr::null_mut()]),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::Overflow, "fit");
+}
+
+#[test]
+fn empty_output_accepts_any_strides() {
+    // Shape (0, 2): empty, so any strides do. This gave GRAD_STATUS_PANIC in debug builds
+    // before the fix (an unchecked multiplication in the aliasing check).
+    let mut r = Request {
+        f_ptr: Some(ptr::null()),
+        shape: vec![0, 2],
+        axes: Some(vec![1]),
+        outs: vec![vec![]],
+        out_ptrs: Some(vec![ptr::null_mut()]),
+        out_strides: Some(vec![1, 1 << 62]),
+        ..Request::new()
+    };
+    succeeds(&mut r);
+}
+
+#[test]
+fn output_strides_that_do_not_nest_are_rejected() {
+    // Output strides (3, 2) on shape (4, 3): offsets 0,2,4 / 3,5,7 / 6,8,10 / 9,11,13 are
+    // distinct, but the strides do not nest, which mutable ndarray views require (debug
+    // builds asserted it: GRAD_STATUS_PANIC before the fix). Such outputs are refused.
+    let f: Vec<f64> = (0..12).map(|v| f64::from(v * v)).collect();
+    let mut r = Request {
+        f,
+        shape: vec![4, 3],
+        axes: Some(vec![1]),
+        outs: vec![vec![SENTINEL; 14]],
+        out_strides: Some(vec![3, 2]),
+        ..Request::new()
+    };
+    rejects(&mut r, grad_status::Overlap, "must be at least the extent");
+}
