@@ -3,7 +3,9 @@
 //! - [`value`]: numpy's precision rules (which dtype each operation happens in);
 //! - [`spacing`](self::Spacing): the spacing arguments and their parsing;
 //! - `stencil`: the interior and edge formulas, written once, and their coefficients;
-//! - `sweep`: applying one axis's formulas along that axis of any layout.
+//! - `sweep`: applying one axis's formulas along that axis of any layout;
+//! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
+//! - `Plan` (here): the checks in numpy's order, the stencils, and the thread split.
 #![deny(unsafe_code)]
 
 mod error;
