@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the fuzz targets and runs each one briefly (FUZZ_SECONDS each, default 30), one
+# Builds the fuzz targets and runs each one briefly (FUZZ_SECONDS each, default 60), one
 # after the other, starting from the committed seed corpus in a scratch directory (the
 # committed corpus is not modified). Exits non-zero on any crash, leak, timeout or
 # harness failure; the failing input is left in fuzz/artifacts/<target>/.
@@ -10,9 +10,9 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-seconds="${FUZZ_SECONDS:-30}"
+seconds="${FUZZ_SECONDS:-60}"
 export RUSTC_BOOTSTRAP=1
-# std's per-thread bookkeeping of the library's worker threads (see lsan.supp).
+# Fallback for std's per-thread records of the library's worker threads (see lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

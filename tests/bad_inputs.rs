@@ -1201,3 +1201,19 @@ fn output_strides_that_do_not_nest_are_rejected() {
     };
     rejects(&mut r, grad_status::Overlap, "must be at least the extent");
 }
+
+/// Found by fuzzing: `prod(shape) * ndim` was computed unchecked (a panic in debug builds).
+#[test]
+fn flat_call_whose_outputs_overflow_usize_is_rejected() {
+    // f would hold 2^59 doubles (2^62 bytes: within PTRDIFF_MAX), but 32 outputs of them
+    // need 2^64 elements: `count * ndim` overflows before the checked test that reports
+    // OVERFLOW ("ndim * prod(shape) outputs do not fit in memory"). Nothing is read.
+    let mut shape = vec![1usize; 32];
+    shape[0] = 1 << 59;
+    let mut r = Flat {
+        ndim: 32,
+        shape,
+        ..Flat::new()
+    };
+    r.rejects(grad_status::Overflow, "outputs do not fit in memory");
+}

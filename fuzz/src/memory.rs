@@ -231,9 +231,7 @@ pub enum Fit {
     /// No elements: nothing may be read or written; any pointer is fine.
     Empty,
     /// The library must reject it with one of these statuses (it can detect the problem
-    /// without touching memory). If the list holds `OK`, rejecting is optional: the
-    /// array is empty but the product of its non-zero lengths overflows, which numpy
-    /// rejects and the library may or may not notice (order-dependent).
+    /// without touching memory).
     Rejected(Vec<i32>),
     /// Valid, within its buffer: `below` and `above` bytes around element `[0, …, 0]`
     /// (`above` includes that element).
@@ -338,12 +336,8 @@ impl Desc {
             product = product.saturating_mul(n as u128);
         }
         if product.saturating_mul(size) > IMAX {
-            // Empty arrays: order-dependent in practice, accept "empty" or OVERFLOW.
-            return Fit::Rejected(if has_zero {
-                vec![OVERFLOW, OK]
-            } else {
-                vec![OVERFLOW]
-            });
+            // numpy refuses such a shape even when a length is 0 ("array is too big").
+            return Fit::Rejected(vec![OVERFLOW]);
         }
         if has_zero {
             return Fit::Empty;
@@ -402,21 +396,6 @@ impl Desc {
     /// the header says is rejected with OVERFLOW whatever the axis length.
     pub fn has_min_stride(&self) -> bool {
         !self.shape.contains(&0) && self.strides.contains(&isize::MIN)
-    }
-
-    /// Whether the byte extent over the axes longer than 1, `size + sum(|stride| * size *
-    /// (len - 1))`, overflows `usize` (only possible for empty arrays once validated).
-    pub fn huge_empty_strides(&self) -> bool {
-        let size = self.elem.size as u128;
-        let total = self
-            .shape
-            .iter()
-            .zip(&self.strides)
-            .filter(|&(&n, _)| n > 1)
-            .fold(size, |t, (&n, &s)| {
-                t.saturating_add((s.unsigned_abs() as u128 * size).saturating_mul(n as u128 - 1))
-            });
-        total > usize::MAX as u128
     }
 
     /// ndarray's conservative self-overlap test (`dim_stride_overlap`, used by its debug

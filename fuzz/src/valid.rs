@@ -90,7 +90,10 @@ fn layout(r: &mut Reader, shape: &[usize], allow_zero: bool) -> Vec<isize> {
     let mut strides = vec![0isize; ndim];
     let mut acc: isize = 1;
     for &ax in &order {
-        let base = acc * r.pick(&[1, 1, 1, 2, 3]) + r.pick(&[0, 0, 0, 1]);
+        // Saturating: with ndim 65 (an invalid call) the product is never used.
+        let base = acc
+            .saturating_mul(r.pick(&[1, 1, 1, 2, 3]))
+            .saturating_add(r.pick(&[0, 0, 0, 1]));
         let mut st = if r.one_in(4) { -base } else { base };
         if allow_zero && r.one_in(8) {
             st = 0;
@@ -99,7 +102,7 @@ fn layout(r: &mut Reader, shape: &[usize], allow_zero: bool) -> Vec<isize> {
             st = r.wild_isize();
         }
         strides[ax] = st;
-        acc = base * shape[ax].max(1) as isize;
+        acc = base.saturating_mul(shape[ax].max(1) as isize);
     }
     strides
 }

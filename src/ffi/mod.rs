@@ -244,17 +244,19 @@ pub unsafe extern "C" fn grad_gradient_f64(
             &"f",
         )?;
         let count: usize = shape.iter().product(); // fits: checked by Strided::new
-        let needed = count * ndim; // ndim * count * 8 <= 64 * isize::MAX bytes can overflow:
-        if count
+        // `count` doubles fit in isize::MAX bytes, `ndim` times that may not even fit in usize.
+        let needed = count
             .checked_mul(ndim)
-            .and_then(|n| n.checked_mul(8))
-            .is_none_or(|b| b > isize::MAX as usize)
-        {
-            return Err(Failure::new(
-                grad_status::Overflow,
-                "ndim * prod(shape) outputs do not fit in memory",
-            ));
-        }
+            .filter(|&n| {
+                n.checked_mul(size_of::<f64>())
+                    .is_some_and(|b| b <= isize::MAX as usize)
+            })
+            .ok_or_else(|| {
+                Failure::new(
+                    grad_status::Overflow,
+                    "ndim * prod(shape) outputs do not fit in memory",
+                )
+            })?;
         if out_len < needed {
             return Err(Failure::new(
                 grad_status::OutputTooSmall,
