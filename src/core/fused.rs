@@ -11,7 +11,8 @@
 //! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
 //! rows `out_start..` of that axis from an input window starting at `f_start`.
 
-use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
+use super::spacing::{Coordinates, with_coordinates};
+use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
 use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
@@ -175,21 +176,37 @@ fn along<T: Element, W: Work<T::Out>>(
                 *o = quotient::<T::Out, W>(a.value(), b.value(), *two_h);
             }
         }
-        Interior::Weights(_) | Interior::OnDemand(_) => {
-            let apply = |out: &mut [T::Out], w: &[[W::Real; 3]]| {
-                let middle = &f[lo..hi];
-                let samples = before.iter().zip(middle).zip(after);
-                for ((o, c), ((a, b), d)) in out.iter_mut().zip(w).zip(samples) {
-                    *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), c);
-                }
-            };
-            if let Interior::OnDemand(_) = s.interior {
-                let mut buf = [[W::Real::ZERO; 3]; BLOCK];
-                apply(out, s.weights(lo, hi, &mut buf));
-            } else {
-                apply(out, s.weights(lo, hi, &mut []));
-            }
+        Interior::Weights(w) => {
+            let w = w[lo - 1..hi - 1].iter().copied();
+            weighted::<T, W>(out, before, &f[lo..hi], after, w);
         }
+        Interior::OnDemand(x) => with_coordinates!(x, x => match x.as_slice() {
+            Some(x) => {
+                let w = weights_from(x, lo, hi);
+                weighted::<T, W>(out, before, &f[lo..hi], after, w);
+            }
+            None => {
+                let mut buf = [[W::Real::ZERO; 3]; BLOCK];
+                let w = s.weights(lo, hi, &mut buf).iter().copied();
+                weighted::<T, W>(out, before, &f[lo..hi], after, w);
+            }
+        }),
+    }
+}
+
+/// `out[i]` = the three-point formula on `before[i], middle[i], after[i]` with the `i`-th
+/// weights of `w`.
+#[inline(always)]
+fn weighted<T: Element, W: Work<T::Out>>(
+    out: &mut [T::Out],
+    before: &[T],
+    middle: &[T],
+    after: &[T],
+    w: impl Iterator<Item = [W::Real; 3]>,
+) {
+    let samples = before.iter().zip(middle).zip(after);
+    for ((o, c), ((a, b), d)) in out.iter_mut().zip(w).zip(samples) {
+        *o = three_point::<T::Out, W>(a.value(), b.value(), d.value(), &c);
     }
 }
 

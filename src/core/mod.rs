@@ -268,7 +268,7 @@ fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>, Gra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array2, arr1, arr2};
+    use ndarray::{Array1, Array2, arr1, arr2, s};
     use num_complex::Complex;
 
     #[test]
@@ -540,5 +540,39 @@ mod tests {
         let g = gradient(f.view(), &[], Some(&[1]), 1).unwrap();
         assert_eq!(g[0].shape(), &[0, 3]);
         assert!(gradient(f.view(), &[], None, 1).is_err());
+    }
+
+    #[test]
+    fn weights_computed_on_demand_match_the_table_for_every_coordinate_form() {
+        // A 1-D axis computes its weights on demand (from contiguous coordinates as it
+        // goes, or block by block for strided ones); a column of a 2-D array uses the
+        // table. All give the same bits, across block boundaries, for every precision.
+        let n = 2 * fused::BLOCK + 77;
+        let f = Array1::from_shape_fn(n, |i| ((i * 37) % 101) as f64 * 0.173 - 3.0);
+        let steps = |i: usize| 1 + (i * i % 7) as i32;
+        let x: Array1<i32> = (0..n)
+            .scan(0, |x, i| Some(std::mem::replace(x, *x + steps(i))))
+            .collect();
+        let xf = x.mapv(|v| f64::from(v) * 0.01);
+        let xs = x.mapv(|v| v as f32 * 0.01);
+        let reversed = xf.slice(s![..;-1]).to_owned();
+        let strided = reversed.slice(s![..;-1]);
+        let columns = ndarray::stack![Axis(1), f, f];
+        for eo in [1, 2] {
+            for coords in [
+                Coordinates::F64(xf.view()),
+                Coordinates::F64(strided),
+                Coordinates::F32(xs.view()),
+                Coordinates::I32(x.view()),
+            ] {
+                let sp = [Spacing::Coordinates(coords)];
+                let one = gradient(f.view(), &sp, None, eo).unwrap().remove(0);
+                let table = gradient(columns.view(), &sp, Some(&[0]), eo)
+                    .unwrap()
+                    .remove(0);
+                assert_eq!(one, table.column(0), "eo {eo} {coords:?}");
+                assert_eq!(one, table.column(1), "eo {eo} {coords:?}");
+            }
+        }
     }
 }
