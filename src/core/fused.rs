@@ -42,9 +42,6 @@ pub(crate) fn sweep<T: Element>(
         return false;
     };
     let shape = outs[0].shape().to_vec();
-    if layout.inner == split && f.shape() != shape.as_slice() {
-        return false; // rows must be whole: a window of the row axis takes the general path
-    }
     let Some(mut os) = outs
         .iter_mut()
         .map(|o| o.as_slice_memory_order_mut())
@@ -54,6 +51,11 @@ pub(crate) fn sweep<T: Element>(
     };
     let (m, n) = (layout.inner, shape[layout.inner]);
     let start = |k: usize, global: usize| if k == split { global } else { 0 };
+    // Global indices along the rows of the first output and the first input sample, and
+    // the input row's length: the rows are whole unless they are what threads split (a
+    // 1-D array), and then output index `b` is input index `b + shift`.
+    let (row_out, row_f, f_len) = (start(m, out_start), start(m, f_start), f.shape()[m]);
+    let shift = row_out - row_f;
 
     // Odometer over the outer axes (global indices), slowest-varying first.
     let mut index: Vec<usize> = (0..shape.len()).map(|k| start(k, out_start)).collect();
@@ -72,13 +74,13 @@ pub(crate) fn sweep<T: Element>(
             for (out, &(k, stencil)) in os.iter_mut().zip(jobs) {
                 let out = &mut out[o_row + b0..o_row + b1];
                 if k == m {
-                    along_row(stencil, &fs[f_row..f_row + n], out, b0);
+                    along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + b0);
                 } else {
                     let j = index[k];
                     let row = |i: usize| {
                         // Row `i` of axis k, same position on every other axis.
                         let at = f_row + i * layout.strides[k] - j * layout.strides[k];
-                        &fs[at + b0..at + b1]
+                        &fs[at + shift + b0..at + shift + b1]
                     };
                     across_rows(stencil, j, row, out);
                 }
@@ -138,37 +140,40 @@ impl RowLayout {
     }
 }
 
-/// The output block `out` (row indices `b0..b0 + out.len()`) of the derivative along the
-/// row itself.
+/// The output block `out` (global row indices `b0..b0 + out.len()`) of the derivative
+/// along the row itself; `f` holds the row's samples from global index `f0` on.
 fn along_row<T: Element>(
     stencil: &AxisStencil<'_, T::Out>,
     f: &[T],
+    f0: usize,
     out: &mut [T::Out],
     b0: usize,
 ) {
     match stencil {
-        AxisStencil::Native(s) => along::<T, T::Out>(s, f, out, b0),
-        AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, out, b0),
+        AxisStencil::Native(s) => along::<T, T::Out>(s, f, f0, out, b0),
+        AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, f0, out, b0),
     }
 }
 
 fn along<T: Element, W: Work<T::Out>>(
     s: &Stencil<'_, W::Real>,
     f: &[T],
+    f0: usize,
     out: &mut [T::Out],
     b0: usize,
 ) {
     let (n, b1) = (s.len, b0 + out.len());
     for j in [0, n - 1] {
         if (b0..b1).contains(&j) {
-            out[j - b0] = at_point::<T, W>(s.point(j), |i| f[i]);
+            out[j - b0] = at_point::<T, W>(s.point(j), |i| f[i - f0]);
         }
     }
     let (lo, hi) = (b0.max(1), b1.min(n - 1));
     if lo >= hi {
         return;
     }
-    let (before, after) = (&f[lo - 1..hi - 1], &f[lo + 1..hi + 1]);
+    let samples = |by: usize| &f[lo + by - 1 - f0..hi + by - 1 - f0];
+    let (before, middle, after) = (samples(0), samples(1), samples(2));
     let out = &mut out[lo - b0..hi - b0];
     match &s.interior {
         Interior::Central { two_h } => {
@@ -178,17 +183,17 @@ fn along<T: Element, W: Work<T::Out>>(
         }
         Interior::Weights(w) => {
             let w = w[lo - 1..hi - 1].iter().copied();
-            weighted::<T, W>(out, before, &f[lo..hi], after, w);
+            weighted::<T, W>(out, before, middle, after, w);
         }
         Interior::OnDemand(x) => with_coordinates!(x, x => match x.as_slice() {
             Some(x) => {
                 let w = weights_from(x, lo, hi);
-                weighted::<T, W>(out, before, &f[lo..hi], after, w);
+                weighted::<T, W>(out, before, middle, after, w);
             }
             None => {
                 let mut buf = [[W::Real::ZERO; 3]; BLOCK];
                 let w = s.weights(lo, hi, &mut buf).iter().copied();
-                weighted::<T, W>(out, before, &f[lo..hi], after, w);
+                weighted::<T, W>(out, before, middle, after, w);
             }
         }),
     }

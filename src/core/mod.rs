@@ -443,9 +443,10 @@ mod tests {
         // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
         // and every thread count must give identical bits.
         use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-        let shapes: [&[usize]; 7] = [
+        let shapes: [&[usize]; 8] = [
             &[7],
             &[1300],
+            &[1, 1100, 1],
             &[5, 9],
             &[3, 1, 6],
             &[4, 3, 5],
