@@ -9,7 +9,8 @@
 //! `stencil::three_point`, the same as the general path, so the bits are the same.
 //!
 //! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
-//! rows `out_start..` of that axis from an input window starting at `f_start`.
+//! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
+//! array that axis is the row itself, which is then split too.
 
 use super::spacing::{Coordinates, with_coordinates};
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
