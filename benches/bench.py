@@ -216,7 +216,7 @@ def main():
     workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
     workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps)
     workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
-    workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2), threads=(1,))
+    workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2), threads=(1, 2))
 
     small = np.arange(16.0) ** 2
     batches = []
