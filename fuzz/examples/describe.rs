@@ -4,8 +4,8 @@
 //! cd fuzz && cargo run --example describe -- gradient_valid artifacts/gradient_valid/crash-…
 //! ```
 
-/// A function from a fuzz input to a text about it.
-type Text = fn(&[u8]) -> String;
+/// A target's decoder.
+type Decode = fn(&[u8]) -> gradient_fuzz::harness::Call;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -14,13 +14,11 @@ fn main() {
         _ => panic!("usage: describe <gradient_valid|gradient_hostile> <input file>"),
     };
     let data = std::fs::read(&file).expect("read the input");
-    let (describe, label): (Text, Text) = match target.as_str() {
-        "gradient_valid" => (gradient_fuzz::valid::describe, gradient_fuzz::valid::label),
-        "gradient_hostile" => (
-            gradient_fuzz::hostile::describe,
-            gradient_fuzz::hostile::label,
-        ),
+    let decode: Decode = match target.as_str() {
+        "gradient_valid" => gradient_fuzz::valid::decode,
+        "gradient_hostile" => gradient_fuzz::hostile::decode,
         other => panic!("unknown target {other}"),
     };
-    println!("{}\n{}", describe(&data), label(&data));
+    let call = decode(&data);
+    println!("{}\n{}", call.describe(), call.label());
 }

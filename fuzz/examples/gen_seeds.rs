@@ -15,25 +15,16 @@ use std::path::Path;
 const OK_SEEDS: usize = 26;
 const FAIL_SEEDS: usize = 14;
 
-/// A target's input summary and its runner.
-type Label = fn(&[u8]) -> String;
-type Run = fn(&[u8]);
+/// A target's decoder.
+type Decode = fn(&[u8]) -> gradient_fuzz::harness::Call;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let targets: [(&str, Label, Run); 2] = [
-        (
-            "gradient_valid",
-            gradient_fuzz::valid::label,
-            gradient_fuzz::valid::run,
-        ),
-        (
-            "gradient_hostile",
-            gradient_fuzz::hostile::label,
-            gradient_fuzz::hostile::run,
-        ),
+    let targets: [(&str, Decode); 2] = [
+        ("gradient_valid", gradient_fuzz::valid::decode),
+        ("gradient_hostile", gradient_fuzz::hostile::decode),
     ];
-    for (name, label, run) in targets {
+    for (name, decode) in targets {
         let dir = root.join(name);
         std::fs::create_dir_all(&dir).expect("create corpus dir");
         for old in std::fs::read_dir(&dir).expect("read corpus dir").flatten() {
@@ -64,7 +55,7 @@ fn main() {
                     _ => (next() >> 8) as u8,
                 })
                 .collect();
-            let l = label(&data);
+            let l = decode(&data).label();
             let succeeds = l.ends_with(" ok");
             let full = if succeeds {
                 ok == OK_SEEDS
@@ -85,7 +76,7 @@ fn main() {
             } else {
                 fail += 1
             }
-            run(&data);
+            decode(&data).run();
             std::fs::write(dir.join(format!("seed-{kept:03}")), &data).expect("write seed");
             println!("{name} seed-{kept:03}: {l}");
             kept += 1;

@@ -6,4 +6,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| gradient_fuzz::hostile::run(data));
+fuzz_target!(|data: &[u8]| gradient_fuzz::hostile::decode(data).run());

@@ -7,4 +7,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| gradient_fuzz::valid::run(data));
+fuzz_target!(|data: &[u8]| gradient_fuzz::valid::decode(data).run());

@@ -147,6 +147,42 @@ pub struct Planned {
     pub spacing: AxisSpacing,
 }
 
+/// One decoded input: a call of either entry point, with everything it will be given.
+#[derive(Debug)]
+pub enum Call {
+    /// `grad_gradient`.
+    General(GeneralCall),
+    /// `grad_gradient_f64`.
+    F64(F64Call),
+}
+
+impl Call {
+    /// A one-line summary of the call and its predicted outcome.
+    pub fn label(&self) -> String {
+        match self {
+            Call::General(c) => c.label(),
+            Call::F64(c) => c.label(),
+        }
+    }
+
+    /// The call in full, every argument, buffer and pointer (for triage).
+    pub fn describe(&self) -> String {
+        match self {
+            Call::General(c) => format!("{c:#?}"),
+            Call::F64(c) => format!("{c:#?}"),
+        }
+    }
+
+    /// Makes the call and checks its outcome against the prediction (panics on mismatch).
+    pub fn run(&mut self) {
+        install_panic_hook();
+        match self {
+            Call::General(c) => c.run(),
+            Call::F64(c) => c.run(),
+        }
+    }
+}
+
 /// Whether to accept known, reported library bugs so that fuzzing can go on past them
 /// (the harness then allows `GRAD_STATUS_PANIC` for exactly those inputs, and silences the
 /// panic hook for panics inside library calls, see [`install_panic_hook`]). None is open:

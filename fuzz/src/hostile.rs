@@ -13,7 +13,7 @@
 //! never crash, and leave every buffer unchanged; honest calls get the full checks of the
 //! valid target.
 
-use crate::harness::{F64Call, GeneralCall, Ptr, elem_of};
+use crate::harness::{Call, F64Call, GeneralCall, Ptr, elem_of};
 use crate::memory::{Arena, DType, Elem, c_strides, f_strides};
 use crate::reader::Reader;
 use crate::valid::SENTINEL;
@@ -22,34 +22,13 @@ use gradient::ffi::grad_spacing;
 /// Largest buffer allocated for an honest descriptor.
 const MAX_BYTES: usize = 4096;
 
-/// A one-line summary of what an input decodes to and its predicted outcome.
-pub fn label(data: &[u8]) -> String {
+/// Decodes one input into the call it describes (one call in four is to `grad_gradient_f64`).
+pub fn decode(data: &[u8]) -> Call {
     let mut r = Reader::new(data);
     if r.below(4) == 3 {
-        f64_call(&mut r).label()
+        Call::F64(f64_call(&mut r))
     } else {
-        general_call(&mut r).label()
-    }
-}
-
-/// The decoded call, in full (for triaging a crash: `cargo run --example describe`).
-pub fn describe(data: &[u8]) -> String {
-    let mut r = Reader::new(data);
-    if r.below(4) == 3 {
-        format!("{:#?}", f64_call(&mut r))
-    } else {
-        format!("{:#?}", general_call(&mut r))
-    }
-}
-
-/// Decodes and runs one input.
-pub fn run(data: &[u8]) {
-    crate::harness::install_panic_hook();
-    let mut r = Reader::new(data);
-    if r.below(4) == 3 {
-        f64_call(&mut r).run();
-    } else {
-        general_call(&mut r).run();
+        Call::General(general_call(&mut r))
     }
 }
 

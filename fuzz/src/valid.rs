@@ -7,7 +7,7 @@
 //! pointers, outputs aliasing the input, a coordinate array or each other) so that every
 //! status is exercised next to successful calls.
 
-use crate::harness::{F64Call, GeneralCall, Ptr, elem_of};
+use crate::harness::{Call, F64Call, GeneralCall, Ptr, elem_of};
 use crate::memory::{Arena, DType, Elem, c_strides, element_count, for_each_index};
 use crate::reader::Reader;
 use gradient::ffi::grad_spacing;
@@ -18,34 +18,13 @@ const MAX_ELEMENTS: usize = 256;
 /// Byte every output buffer is filled with before the call (a NaN pattern for floats).
 pub const SENTINEL: u8 = 0xA5;
 
-/// A one-line summary of what an input decodes to and its predicted outcome.
-pub fn label(data: &[u8]) -> String {
+/// Decodes one input into the call it describes (one call in eight is to `grad_gradient_f64`).
+pub fn decode(data: &[u8]) -> Call {
     let mut r = Reader::new(data);
     if r.below(8) == 7 {
-        f64_call(&mut r).label()
+        Call::F64(f64_call(&mut r))
     } else {
-        general_call(&mut r).label()
-    }
-}
-
-/// The decoded call, in full (for triaging a crash: `cargo run --example describe`).
-pub fn describe(data: &[u8]) -> String {
-    let mut r = Reader::new(data);
-    if r.below(8) == 7 {
-        format!("{:#?}", f64_call(&mut r))
-    } else {
-        format!("{:#?}", general_call(&mut r))
-    }
-}
-
-/// Decodes and runs one input.
-pub fn run(data: &[u8]) {
-    crate::harness::install_panic_hook();
-    let mut r = Reader::new(data);
-    if r.below(8) == 7 {
-        f64_call(&mut r).run();
-    } else {
-        general_call(&mut r).run();
+        Call::General(general_call(&mut r))
     }
 }
 
