@@ -4,11 +4,14 @@
  * Small cases are checked against numpy 2.4.6's values (bit for bit). A 3-D array is
  * checked against grad_gradient with the equivalent strides (that function is checked
  * against numpy and a C reference by the other tests). The part of the output buffer past
- * ndim * prod(shape) must stay untouched. Exit status 0 means every check passed.
+ * ndim * prod(shape) must stay untouched. An array large enough for two threads (at least
+ * 2 * GRAD_ELEMENTS_PER_THREAD elements) gives the same bits with n_threads 0, 2 and 3.
+ * Exit status 0 means every check passed.
  */
 #include "gradient.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -185,10 +188,51 @@ static void cube(void) {
     }
 }
 
+/* (2 * GRAD_ELEMENTS_PER_THREAD / 512 + 1) x 512: large enough for threads to be used. */
+static void threaded(void) {
+    const size_t cols = 512, rows = 2 * GRAD_ELEMENTS_PER_THREAD / 512 + 1;
+    const size_t count = rows * cols, shape[2] = {rows, cols};
+    const double h[2] = {0.3, 1.7};
+    const size_t threads[3] = {0, 2, 3};
+    double *f = malloc(count * sizeof *f);
+    double *out[3] = {NULL, NULL, NULL};
+    size_t k, t;
+    int layout;
+    for (t = 0; t < 3; t++) {
+        out[t] = malloc(2 * count * sizeof *out[t]);
+    }
+    if (f == NULL || out[0] == NULL || out[1] == NULL || out[2] == NULL) {
+        printf("FAIL threaded: out of memory\n");
+        failures++;
+    } else {
+        for (k = 0; k < count; k++) {
+            f[k] = (double)((k * 7919) % 1009) / 13.0 - 40.0;
+        }
+        for (layout = GRAD_LAYOUT_ROW_MAJOR; layout <= GRAD_LAYOUT_COLUMN_MAJOR; layout++) {
+            for (t = 0; t < 3; t++) {
+                ok("threaded", grad_gradient_f64(f, 2, shape, layout, h, 2, out[t], 2 * count,
+                                                 threads[t]));
+            }
+            for (t = 1; t < 3; t++) {
+                if (memcmp(out[0], out[t], 2 * count * sizeof *out[t]) != 0) {
+                    printf("FAIL threaded, layout %d: n_threads %zu differs from n_threads 0\n",
+                           layout, threads[t]);
+                    failures++;
+                }
+            }
+        }
+    }
+    free(f);
+    for (t = 0; t < 3; t++) {
+        free(out[t]);
+    }
+}
+
 int main(void) {
     matrix();
     vector();
     cube();
+    threaded();
     if (failures != 0) {
         printf("test_plain_f64: %d check(s) failed\n", failures);
         return 1;

@@ -16,16 +16,17 @@
 
 
 /**
- * Fewest input elements worth a thread of their own. Starting and joining a thread costs
- * about 75 µs on the machine this was measured on, the time of about 2^17 elements of a
- * large array; below this many elements per thread, extra threads slow a call down.
- */
-#define ELEMENTS_PER_THREAD (1 << 18)
-
-/**
  * The largest `ndim` accepted (numpy's own limit).
  */
 #define GRAD_MAX_NDIM 64
+
+/**
+ * Fewest elements of `f` that get a thread of their own when `n_threads > 1`: a call uses
+ * at most `count / GRAD_ELEMENTS_PER_THREAD` threads, so arrays below twice this many
+ * elements run on the calling thread (a thread costs about 75 µs to start and join, more
+ * than it saves on a smaller array).
+ */
+#define GRAD_ELEMENTS_PER_THREAD (1 << 18)
 
 /**
  * Result of every fallible `grad_` function. `GRAD_STATUS_OK` (0) is success; every other
@@ -338,9 +339,9 @@ extern "C" {
  *   (sorted by size, each at least the extent of the smaller ones), as in any array whose
  *   elements are distinct in the usual way.
  * - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
- *   started and joined within the call (no pool is kept), at most one per 2^18 elements
- *   of `f` (smaller arrays run on the calling thread: a thread costs more than it saves
- *   there). The results are bit-identical for every value.
+ *   started and joined within the call (no pool is kept), at most one per
+ *   `GRAD_ELEMENTS_PER_THREAD` (2^18) elements of `f`: smaller arrays run on the calling
+ *   thread. The results are bit-identical for every value.
  *
  * Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
  * INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
@@ -384,8 +385,8 @@ grad_status grad_gradient(int32_t dtype,
  * - `out`, `out_len`: a buffer of `out_len >= ndim * prod(shape)` doubles. The derivative
  *   along axis k is written at `out + k * prod(shape)`, in the same layout as `f`.
  * - `n_threads`: 0 or 1 for the calling thread only; N > 1 for up to N threads, started
- *   and joined within the call, at most one per 2^18 elements of `f`. Results are
- *   bit-identical for every value.
+ *   and joined within the call, at most one per `GRAD_ELEMENTS_PER_THREAD` (2^18)
+ *   elements of `f`. Results are bit-identical for every value.
  *
  * Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
  *

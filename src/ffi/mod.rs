@@ -22,7 +22,10 @@ mod validate;
 mod view;
 
 pub use status::grad_status;
-pub use types::{GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_spacing, grad_spacing_kind};
+pub use types::{
+    GRAD_ELEMENTS_PER_THREAD, GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_spacing,
+    grad_spacing_kind,
+};
 
 use crate::core::{Coordinates, Element, Spacing, gradient_into_threads};
 use libc::{c_char, c_void};
@@ -55,9 +58,9 @@ use validate::{Strided, c_strides, f_strides};
 ///   (sorted by size, each at least the extent of the smaller ones), as in any array whose
 ///   elements are distinct in the usual way.
 /// - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
-///   started and joined within the call (no pool is kept), at most one per 2^18 elements
-///   of `f` (smaller arrays run on the calling thread: a thread costs more than it saves
-///   there). The results are bit-identical for every value.
+///   started and joined within the call (no pool is kept), at most one per
+///   `GRAD_ELEMENTS_PER_THREAD` (2^18) elements of `f`: smaller arrays run on the calling
+///   thread. The results are bit-identical for every value.
 ///
 /// Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
 /// INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
@@ -192,8 +195,8 @@ pub unsafe extern "C" fn grad_gradient(
 /// - `out`, `out_len`: a buffer of `out_len >= ndim * prod(shape)` doubles. The derivative
 ///   along axis k is written at `out + k * prod(shape)`, in the same layout as `f`.
 /// - `n_threads`: 0 or 1 for the calling thread only; N > 1 for up to N threads, started
-///   and joined within the call, at most one per 2^18 elements of `f`. Results are
-///   bit-identical for every value.
+///   and joined within the call, at most one per `GRAD_ELEMENTS_PER_THREAD` (2^18)
+///   elements of `f`. Results are bit-identical for every value.
 ///
 /// Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
 ///

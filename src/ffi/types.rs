@@ -5,6 +5,13 @@ use libc::c_void;
 /// The largest `ndim` accepted (numpy's own limit).
 pub const GRAD_MAX_NDIM: usize = 64;
 
+/// Fewest elements of `f` that get a thread of their own when `n_threads > 1`: a call uses
+/// at most `count / GRAD_ELEMENTS_PER_THREAD` threads, so arrays below twice this many
+/// elements run on the calling thread (a thread costs about 75 µs to start and join, more
+/// than it saves on a smaller array).
+pub const GRAD_ELEMENTS_PER_THREAD: usize = 1 << 18;
+const _: () = assert!(GRAD_ELEMENTS_PER_THREAD == crate::core::ELEMENTS_PER_THREAD);
+
 /// Element types (`dtype` arguments take these values as `int32_t`).
 ///
 /// The output dtype equals the input dtype for floating and complex types; every integer
