@@ -228,7 +228,8 @@ def main():
     numpy_small_ns = statistics.median(batches) * 1e9
 
     calls = build_c("calls", [os.path.join(ROOT, "benches", "calls.c")],
-                    ["-L", os.path.dirname(LIB_PATH), "-lgradient", "-Wl,-rpath," + os.path.dirname(LIB_PATH)])
+                    ["-pthread", "-L", os.path.dirname(LIB_PATH), "-lgradient",
+                     "-Wl,-rpath," + os.path.dirname(LIB_PATH)])
     env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIB_PATH))
     call_out = subprocess.run([calls], check=True, capture_output=True, text=True, env=env).stdout
     os.unlink(calls)
@@ -242,13 +243,17 @@ def main():
     print(f"Fortran order / C order (1 thread): {results['f']['1 thread'] / c1:.2f}")
     print(f"transposed / C order (1 thread):    {results['t']['1 thread'] / c1:.2f}")
     print(f"2 threads over 1 (4096x4096 eo1):   {c1 / results['c1']['2 threads']:.2f}x")
-    for line in call_out.splitlines():
-        key, value = line.split()
-        if key == "small_call_ns":
-            print(f"grad_gradient_f64 on 16 doubles, from C: {value} ns per call "
-                  f"(numpy.gradient on 16 doubles: {numpy_small_ns:.0f} ns per call)")
-        else:
-            print(f"peak RSS growth during a 4096x4096 call (outputs preallocated): {value} KiB")
+    calls_figures = dict(line.split() for line in call_out.splitlines())
+    print(f"grad_gradient_f64 on 16 doubles, from C: {calls_figures['small_call_ns']} ns per call "
+          f"(numpy.gradient on 16 doubles: {numpy_small_ns:.0f} ns per call)")
+    print(f"  the same with n_threads 8 (kept on one thread): "
+          f"{calls_figures['small_call_8_threads_ns']} ns per call")
+    print(f"start and join one thread (pthread, empty): {calls_figures['thread_ns']} ns")
+    print(f"2 x GRAD_ELEMENTS_PER_THREAD doubles (1024x512), 1 thread: "
+          f"{calls_figures['threshold_1_thread_us']} us, 2 threads: "
+          f"{calls_figures['threshold_2_threads_us']} us")
+    print(f"peak RSS growth during a 4096x4096 call (outputs preallocated): "
+          f"{calls_figures['peak_rss_growth_kib']} KiB")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@
 /**
  * Fewest elements of `f` that get a thread of their own when `n_threads > 1`: a call uses
  * at most `count / GRAD_ELEMENTS_PER_THREAD` threads, so arrays below twice this many
- * elements run on the calling thread (a thread costs about 75 µs to start and join, more
- * than it saves on a smaller array).
+ * elements run on the calling thread: starting and joining a thread costs tens of
+ * microseconds, about what two threads save on an array of twice this size (`sh
+ * benches/run.sh` prints both).
  */
 #define GRAD_ELEMENTS_PER_THREAD (1 << 18)
 

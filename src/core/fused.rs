@@ -53,10 +53,10 @@ pub(crate) fn sweep<T: Element>(
     let (m, n) = (layout.inner, shape[layout.inner]);
     let start = |k: usize, global: usize| if k == split { global } else { 0 };
     // Global indices along the rows of the first output and the first input sample, and
-    // the input row's length: the rows are whole unless they are what threads split (a
-    // 1-D array), and then output index `b` is input index `b + shift`.
+    // the input row's length: the rows are whole unless they are what threads split. That
+    // happens only to a 1-D array (every other axis of length 1), which has no derivative
+    // across rows, so `across_rows` always sees whole rows.
     let (row_out, row_f, f_len) = (start(m, out_start), start(m, f_start), f.shape()[m]);
-    let shift = row_out - row_f;
 
     // Odometer over the outer axes (global indices), slowest-varying first.
     let mut index: Vec<usize> = (0..shape.len()).map(|k| start(k, out_start)).collect();
@@ -77,11 +77,12 @@ pub(crate) fn sweep<T: Element>(
                 if k == m {
                     along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + b0);
                 } else {
+                    debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
                     let j = index[k];
                     let row = |i: usize| {
                         // Row `i` of axis k, same position on every other axis.
                         let at = f_row + i * layout.strides[k] - j * layout.strides[k];
-                        &fs[at + shift + b0..at + shift + b1]
+                        &fs[at + b0..at + b1]
                     };
                     across_rows(stencil, j, row, out);
                 }

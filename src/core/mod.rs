@@ -56,10 +56,10 @@ pub fn gradient_into<T: Element, D: Dimension>(
     gradient_into_threads(f, spacing, axes, edge_order, out, 1)
 }
 
-/// Fewest input elements worth a thread of their own. Starting and joining a thread costs
-/// about 75 µs on the machine this was measured on, what one thread spends on about 2^15
-/// elements of a large array; with at least 2^18 elements each, that cost stays near an
-/// eighth of a thread's work or less (two threads on 2^19 elements: 420 µs instead of 707).
+/// Fewest input elements worth a thread of their own: below this many per thread, starting
+/// and joining the thread costs a large part of what it saves. `sh benches/run.sh` prints
+/// what a thread costs on the machine at hand and the time of a 2 x `ELEMENTS_PER_THREAD`
+/// array on one and on two threads.
 pub const ELEMENTS_PER_THREAD: usize = 1 << 18;
 
 /// [`gradient_into`] on up to `threads` threads (0 and 1 both mean the calling thread
@@ -81,31 +81,6 @@ pub fn gradient_into_threads<T: Element, D: Dimension>(
     out: &mut [ArrayViewMut<'_, T::Out, D>],
     threads: usize,
 ) -> Result<(), GradError> {
-    let pieces = useful_threads(f.len(), threads);
-    gradient_into_pieces(f, spacing, axes, edge_order, out, pieces)
-}
-
-/// How many of `threads` an array of `count` elements gets (0 or 1: the calling thread).
-/// Fuzzing builds (cargo-fuzz sets `--cfg fuzzing`) give every array all its threads, so
-/// that the fuzzers, whose arrays are small, keep exercising the split.
-fn useful_threads(count: usize, threads: usize) -> usize {
-    if cfg!(fuzzing) {
-        return threads;
-    }
-    threads.min(count / ELEMENTS_PER_THREAD)
-}
-
-/// [`gradient_into_threads`] split into `pieces` threads whatever the array's size (at
-/// most one per index of the split axis): the split itself, which the tests check on
-/// small arrays.
-fn gradient_into_pieces<T: Element, D: Dimension>(
-    f: ArrayView<'_, T, D>,
-    spacing: &[Spacing<'_>],
-    axes: Option<&[isize]>,
-    edge_order: i32,
-    out: &mut [ArrayViewMut<'_, T::Out, D>],
-    pieces: usize,
-) -> Result<(), GradError> {
     let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
     if out.len() != plan.axes.len() {
         return Err(GradError::OutputCount {
@@ -120,8 +95,19 @@ fn gradient_into_pieces<T: Element, D: Dimension>(
             expected: f.shape().to_vec(),
         });
     }
-    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
+    let threads = useful_threads(f.len(), threads);
+    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), threads);
     Ok(())
+}
+
+/// How many of `threads` an array of `count` elements gets (0 or 1: the calling thread).
+/// Fuzzing builds (cargo-fuzz sets `--cfg fuzzing`) give every array all its threads, so
+/// that the fuzzers, whose arrays are small, keep exercising the split.
+fn useful_threads(count: usize, threads: usize) -> usize {
+    if cfg!(fuzzing) {
+        return threads;
+    }
+    threads.min(count / ELEMENTS_PER_THREAD)
 }
 
 /// Like [`gradient_into`], but allocates the outputs (C order) and returns them, one per
@@ -471,6 +457,20 @@ mod tests {
         assert!(o.iter().all(|a| a.iter().all(|&v| v == 7.0)));
     }
 
+    /// Runs the plan split into exactly `pieces` threads (at most one per index of the split
+    /// axis), however small the array: the split itself, which `gradient_into_threads`
+    /// keeps for large arrays.
+    fn split(
+        f: ArrayViewD<'_, f64>,
+        spacing: &[Spacing<'_>],
+        edge_order: i32,
+        out: &mut [ArrayViewMutD<'_, f64>],
+        pieces: usize,
+    ) {
+        let plan = Plan::<f64>::new(f.shape(), spacing, None, edge_order).unwrap();
+        plan.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
+    }
+
     #[test]
     fn single_sweep_general_path_and_threads_agree_bit_for_bit() {
         // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
@@ -525,8 +525,7 @@ mod tests {
                             .map(|_| ArrayD::zeros(IxDyn(shape)))
                             .collect();
                         let mut views: Vec<_> = c_order.iter_mut().map(|o| o.view_mut()).collect();
-                        gradient_into_pieces(f.view(), &spacing, None, eo, &mut views, threads)
-                            .unwrap();
+                        split(f.view(), &spacing, eo, &mut views, threads);
                         assert_eq!(c_order, reference, "case {case} eo {eo} threads {threads}");
                         // Fortran-ordered input and outputs: the sweep runs along axis 0.
                         let mut ff = ArrayD::zeros(IxDyn(shape).f());
@@ -536,8 +535,7 @@ mod tests {
                             .map(|_| ArrayD::zeros(IxDyn(shape).f()))
                             .collect();
                         let mut views: Vec<_> = f_order.iter_mut().map(|o| o.view_mut()).collect();
-                        gradient_into_pieces(ff.view(), &spacing, None, eo, &mut views, threads)
-                            .unwrap();
+                        split(ff.view(), &spacing, eo, &mut views, threads);
                         assert_eq!(
                             f_order, reference,
                             "case {case} eo {eo} threads {threads} (F order)"
@@ -552,8 +550,7 @@ mod tests {
                             .iter_mut()
                             .map(|o| o.slice_each_axis_mut(|_| Slice::new(0, None, 2)))
                             .collect();
-                        gradient_into_pieces(f.view(), &spacing, None, eo, &mut views, threads)
-                            .unwrap();
+                        split(f.view(), &spacing, eo, &mut views, threads);
                         drop(views);
                         for (w, r) in wide.iter().zip(&reference) {
                             assert_eq!(

@@ -7,8 +7,9 @@ pub const GRAD_MAX_NDIM: usize = 64;
 
 /// Fewest elements of `f` that get a thread of their own when `n_threads > 1`: a call uses
 /// at most `count / GRAD_ELEMENTS_PER_THREAD` threads, so arrays below twice this many
-/// elements run on the calling thread (a thread costs about 75 µs to start and join, more
-/// than it saves on a smaller array).
+/// elements run on the calling thread: starting and joining a thread costs tens of
+/// microseconds, about what two threads save on an array of twice this size (`sh
+/// benches/run.sh` prints both).
 pub const GRAD_ELEMENTS_PER_THREAD: usize = 1 << 18;
 const _: () = assert!(GRAD_ELEMENTS_PER_THREAD == crate::core::ELEMENTS_PER_THREAD);
 
