@@ -12,9 +12,10 @@
 //! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
 //! array that axis is the row itself, which is then split too.
 
-use super::spacing::{Coordinates, with_coordinates};
+use super::spacing::{Coordinate, Coordinates, with_coordinates};
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
 use super::value::{Element, Real, Value, Work};
+use multiversion::multiversion;
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 /// Elements of a row processed per step: the input rows of one step stay in L1.
@@ -188,10 +189,7 @@ fn along<T: Element, W: Work<T::Out>>(
             weighted::<T, W>(out, before, middle, after, w);
         }
         Interior::OnDemand(x) => with_coordinates!(x, x => match x.as_slice() {
-            Some(x) => {
-                let w = weights_from(x, lo, hi);
-                weighted::<T, W>(out, before, middle, after, w);
-            }
+            Some(x) => weighted_on_demand::<T, W, _>(out, before, middle, after, x, lo, hi),
             None => {
                 let mut buf = [[W::Real::ZERO; 3]; BLOCK];
                 let w = s.weights(lo, hi, &mut buf).iter().copied();
@@ -199,6 +197,24 @@ fn along<T: Element, W: Work<T::Out>>(
             }
         }),
     }
+}
+
+/// [`weighted`] with the weights of points `lo..hi` computed from the contiguous
+/// coordinates `x` as they are consumed: the loop of a 1-D array on coordinates, bound by
+/// its three divisions per point. Compiled also for AVX2 (four `f64` divisions per
+/// instruction instead of two) and chosen once per call of this function by the CPU's
+/// features; without `fma`, so every operation rounds as before and the bits are the same.
+#[multiversion(targets("x86_64+avx2"))]
+fn weighted_on_demand<T: Element, W: Work<T::Out>, K: Coordinate>(
+    out: &mut [T::Out],
+    before: &[T],
+    middle: &[T],
+    after: &[T],
+    x: &[K],
+    lo: usize,
+    hi: usize,
+) {
+    weighted::<T, W>(out, before, middle, after, weights_from(x, lo, hi));
 }
 
 /// `out[i]` = the three-point formula on `before[i], middle[i], after[i]` with the `i`-th
