@@ -15,7 +15,6 @@
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
 use super::value::{Element, Real, Value, Work};
-use multiversion::multiversion;
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
 /// Elements of a row processed per step: the input rows of one step stay in L1.
@@ -202,9 +201,13 @@ fn along<T: Element, W: Work<T::Out>>(
 /// [`weighted`] with the weights of points `lo..hi` computed from the contiguous
 /// coordinates `x` as they are consumed: the loop of a 1-D array on coordinates, bound by
 /// its three divisions per point. Compiled also for AVX2 (four `f64` divisions per
-/// instruction instead of two) and chosen once per call of this function by the CPU's
-/// features; without `fma`, so every operation rounds as before and the bits are the same.
-#[multiversion(targets("x86_64+avx2"))]
+/// instruction instead of two), which runs where the CPU has it (detected on first use);
+/// without `fma`, so every operation rounds as before and the bits are the same. Built with
+/// `--cfg gradient_no_dispatch`, only the baseline version exists (CI tests it that way).
+#[cfg_attr(
+    not(gradient_no_dispatch),
+    multiversion::multiversion(targets("x86_64+avx2"))
+)]
 fn weighted_on_demand<T: Element, W: Work<T::Out>, K: Coordinate>(
     out: &mut [T::Out],
     before: &[T],

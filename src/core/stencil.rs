@@ -15,7 +15,6 @@ use super::error::GradError;
 use super::fused::BLOCK;
 use super::spacing::{AxisSpacing, Coordinate, Coordinates, Step, with_coordinates};
 use super::value::{Divisor, Real, Value, Work};
-use multiversion::multiversion;
 use ndarray::{ArrayView1, s};
 
 /// `(hi - lo) / div`: the difference is taken in the data's value type, then divided in
@@ -213,7 +212,10 @@ fn weight_table<T: Coordinate, R: Real>(x: &ArrayView1<'_, T>) -> Result<Vec<[R;
 /// Works block by block through a buffer of converted coordinates, so that the three
 /// divisions per point (the cost here) run in vector registers: four `f64` ones per
 /// instruction with AVX2, where the CPU has it (see `fused::weighted_on_demand`).
-#[multiversion(targets("x86_64+avx2"))]
+#[cfg_attr(
+    not(gradient_no_dispatch),
+    multiversion::multiversion(targets("x86_64+avx2"))
+)]
 fn fill_weights<T: Coordinate, R: Real>(buf: &mut [[R; 3]], x: ArrayView1<'_, T>) {
     let mut k = [T::K::ZERO; BLOCK + 2];
     for (i, out) in buf.chunks_mut(BLOCK).enumerate() {
