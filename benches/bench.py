@@ -13,6 +13,11 @@ medians are reported. Figures:
   non-temporal probe's;
 - vs numpy: numpy's median time over ours.
 
+After the table: two threads over one, for us and for the ordinary-store probe split
+between two threads (what the memory system itself gains from a second core), and, for the
+1-D coordinates case, numpy's formula compiled in C for this CPU's widest vectors (what its
+divisions cost here, at best).
+
 The library writes into outputs allocated (and touched) once; numpy allocates its own at
 every call, as it must. Inputs and outputs are carved from one allocation, 1088 bytes
 apart ("staggered"), except where a row says "consecutive" (separate np.empty calls:
@@ -69,10 +74,14 @@ def build_c(name, sources, extra):
     return out
 
 
-PROBE = ctypes.CDLL(build_c("probe.so", [os.path.join(ROOT, "benches", "probe.c")], ["-shared", "-fPIC"]))
+PROBE = ctypes.CDLL(build_c("probe.so", [os.path.join(ROOT, "benches", "probe.c")],
+                            ["-shared", "-fPIC", "-pthread"]))
 PROBE.probe_ordinary.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), SIZE_T, SIZE_T]
 PROBE.probe_streaming.argtypes = PROBE.probe_ordinary.argtypes
 PROBE.probe_streaming.restype = ctypes.c_int
+PROBE.probe_ordinary_2threads.argtypes = PROBE.probe_ordinary.argtypes
+PROBE.probe_ordinary_2threads.restype = ctypes.c_int
+PROBE.probe_nonuniform.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, SIZE_T]
 
 
 def carve(shapes, order="C", stagger=1088):
@@ -124,14 +133,18 @@ class Call:
             raise RuntimeError(f"grad_gradient failed ({status}): {LIB.grad_last_error().decode()}")
 
 
-def probes(f, outs):
+def probes(f, outs, threads):
     flat_in = f.reshape(-1, order="A")
     ptrs = (ctypes.c_void_p * len(outs))(*[o.ctypes.data for o in outs])
     n = flat_in.size
-    return {
+    found = {
         "probe ordinary": lambda: PROBE.probe_ordinary(flat_in.ctypes.data, ptrs, len(outs), n),
         "probe NT": lambda: PROBE.probe_streaming(flat_in.ctypes.data, ptrs, len(outs), n),
     }
+    if 2 in threads:
+        found["probe ordinary 2 threads"] = (
+            lambda: PROBE.probe_ordinary_2threads(flat_in.ctypes.data, ptrs, len(outs), n))
+    return found
 
 
 def timed(variants, repeats):
@@ -195,9 +208,12 @@ def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1
     variants = {"numpy": lambda: np.gradient(f, *varargs, edge_order=edge_order)}
     for t in threads:
         variants[f"{t} thread" + ("s" if t > 1 else "")] = (lambda t=t: call(t))
-    variants.update(probes(f, outs))
+    variants.update(probes(f, outs, threads))
+    if coords is not None and f.ndim == 1:
+        variants["probe formula"] = (
+            lambda: PROBE.probe_nonuniform(f.ctypes.data, coords[0].ctypes.data, outs[0].ctypes.data, f.size))
     med = timed(variants, repeats)
-    report(label, f, outs, med, [k for k in variants if "thread" in k])
+    report(label, f, outs, med, [k for k in variants if "thread" in k and not k.startswith("probe")])
     return med
 
 
@@ -213,10 +229,11 @@ def main():
     workload("4000x4000 C, unit, eo1", (4000, 4000), repeats=reps)
     results["f"] = workload("4096x4096 Fortran order, unit", (4096, 4096), order="F", repeats=reps, threads=(1,))
     results["t"] = workload("4096x4096 transposed (C array .T)", (4096, 4096), transpose=True, repeats=reps, threads=(1,))
-    workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
-    workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps)
-    workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
-    workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2), threads=(1, 2))
+    results["c2d"] = workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
+    results["c3"] = workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps)
+    results["c3d"] = workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
+    results["c1d"] = workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2),
+                              threads=(1, 2))
 
     small = np.arange(16.0) ** 2
     batches = []
@@ -242,7 +259,16 @@ def main():
     print()
     print(f"Fortran order / C order (1 thread): {results['f']['1 thread'] / c1:.2f}")
     print(f"transposed / C order (1 thread):    {results['t']['1 thread'] / c1:.2f}")
-    print(f"2 threads over 1 (4096x4096 eo1):   {c1 / results['c1']['2 threads']:.2f}x")
+    print("2 threads over 1, ours and the ordinary-store probe's (the memory system's own gain):")
+    for key, label in [("c1", "4096x4096 eo1"), ("c2", "4096x4096 eo2"), ("c2d", "4096x4096 coordinates"),
+                       ("c3", "256^3 eo1"), ("c3d", "256^3 coordinates"), ("c1d", "1-D 2^25 coordinates")]:
+        r = results[key]
+        print(f"  {label:24} ours {r['1 thread'] / r['2 threads']:.2f}x, "
+              f"probe {r['probe ordinary'] / r['probe ordinary 2 threads']:.2f}x")
+    c1d = results["c1d"]
+    print(f"1-D 2^25 coordinates: numpy's formula in C for this CPU (-O3 -march=native, widest "
+          f"vectors): {c1d['probe formula'] * 1e3:.2f} ms, {c1d['numpy'] / c1d['probe formula']:.1f}x numpy; "
+          f"ours on 1 thread {c1d['numpy'] / c1d['1 thread']:.1f}x")
     calls_figures = dict(line.split() for line in call_out.splitlines())
     print(f"grad_gradient_f64 on 16 doubles, from C: {calls_figures['small_call_ns']} ns per call "
           f"(numpy.gradient on 16 doubles: {numpy_small_ns:.0f} ns per call)")

@@ -1,7 +1,11 @@
-/* Memory-bandwidth probe for the benchmark: the traffic shape of an all-axes gradient
- * ("read one array, write k arrays"), with ordinary and with non-temporal stores, timed by
- * the caller on the same buffers as the gradient. Built by benches/bench.py with
- * -O3 -march=native; non-temporal stores use SSE2 (every x86-64). */
+/* Machine-limit probes for the benchmark, timed by the caller on the same buffers as the
+ * gradient. Built by benches/bench.py with -O3 -march=native -ffp-contract=off -pthread.
+ * - probe_ordinary, probe_streaming: the traffic shape of an all-axes gradient ("read one
+ *   array, write k arrays") with ordinary and with non-temporal stores (SSE2, every x86-64);
+ * - probe_ordinary_2threads: probe_ordinary with each of two threads taking half;
+ * - probe_nonuniform: numpy's interior formula on coordinates, compiled for this CPU's
+ *   widest vectors: what the arithmetic of the 1-D coordinates case costs here. */
+#include <pthread.h>
 #include <stddef.h>
 #if defined(__x86_64__)
 #include <emmintrin.h>
@@ -17,6 +21,46 @@ void probe_ordinary(const double *in, double *const *out, size_t nout, size_t n)
     } else {
         double *o0 = out[0], *o1 = out[1], *o2 = out[2];
         for (size_t i = 0; i < n; i++) { double x = in[i]; o0[i] = 0.5 * x; o1[i] = 1.5 * x; o2[i] = 2.5 * x; }
+    }
+}
+
+struct half {
+    const double *in;
+    double *out[3];
+    size_t nout, n;
+};
+
+static void *ordinary_half(void *arg) {
+    struct half *h = arg;
+    probe_ordinary(h->in, h->out, h->nout, h->n);
+    return NULL;
+}
+
+/* probe_ordinary on two threads (the calling one and one started and joined here), each
+ * writing a contiguous half; nout <= 3. Returns 0 if the thread cannot be started. */
+int probe_ordinary_2threads(const double *in, double *const *out, size_t nout, size_t n) {
+    size_t first = n / 2;
+    struct half a = {in, {0}, nout, first}, b = {in + first, {0}, nout, n - first};
+    for (size_t k = 0; k < nout && k < 3; k++) {
+        a.out[k] = out[k];
+        b.out[k] = out[k] + first;
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, ordinary_half, &b) != 0) return 0;
+    ordinary_half(&a);
+    pthread_join(t, NULL);
+    return 1;
+}
+
+/* numpy's interior formula on coordinates x (np.gradient, non-uniform, 1-D), in its order
+ * of operations: out[i] = a*f[i-1] + b*f[i] + c*f[i+1] for 0 < i < n-1. */
+void probe_nonuniform(const double *f, const double *x, double *out, size_t n) {
+    for (size_t i = 1; i + 1 < n; i++) {
+        double dx1 = x[i] - x[i - 1], dx2 = x[i + 1] - x[i];
+        double a = -dx2 / (dx1 * (dx1 + dx2));
+        double b = (dx2 - dx1) / (dx1 * dx2);
+        double c = dx1 / (dx2 * (dx1 + dx2));
+        out[i] = a * f[i - 1] + b * f[i] + c * f[i + 1];
     }
 }
 
