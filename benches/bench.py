@@ -103,31 +103,36 @@ def fill(a, seed):
 
 
 class Call:
-    """A prepared grad_gradient call on fixed arrays (all axes)."""
+    """A prepared grad_gradient call on fixed arrays: every axis, or the listed `axes`
+    (outs[k] receives the k-th requested axis)."""
 
-    def __init__(self, f, outs, edge_order=1, coords=None):
+    def __init__(self, f, outs, edge_order=1, coords=None, axes=None):
         ndim = f.ndim
+        axes = list(range(ndim)) if axes is None else list(axes)
+        n = len(axes)
         self.keep = [f, outs, coords]
         self.shape = (SIZE_T * ndim)(*f.shape)
         self.strides = (PTRDIFF * ndim)(*[s // 8 for s in f.strides])
-        self.out = (ctypes.c_void_p * ndim)(*[o.ctypes.data for o in outs])
-        self.out_strides = (PTRDIFF * (ndim * ndim))(*[s // 8 for o in outs for s in o.strides])
-        spacing = (Spacing * ndim)()
-        for k in range(ndim):
+        self.axes = (ctypes.c_int32 * n)(*axes)
+        self.out = (ctypes.c_void_p * n)(*[o.ctypes.data for o in outs[:n]])
+        self.out_strides = (PTRDIFF * (n * ndim))(*[s // 8 for o in outs[:n] for s in o.strides])
+        spacing = (Spacing * n)()
+        for i, k in enumerate(axes):
             if coords is not None and coords[k] is not None:
                 x = coords[k]
-                spacing[k] = Spacing(KIND_COORDINATES, GRAD_DTYPE_F64, 0.0, x.ctypes.data, len(x), x.strides[0] // 8)
+                spacing[i] = Spacing(KIND_COORDINATES, GRAD_DTYPE_F64, 0.0, x.ctypes.data, len(x), x.strides[0] // 8)
             else:
-                spacing[k] = Spacing(KIND_UNIT, 0, 0.0, None, 0, 0)
+                spacing[i] = Spacing(KIND_UNIT, 0, 0.0, None, 0, 0)
         self.spacing = spacing
         self.f = f.ctypes.data
         self.ndim = ndim
+        self.n = n
         self.edge_order = edge_order
 
     def __call__(self, threads=1):
         status = LIB.grad_gradient(
-            GRAD_DTYPE_F64, self.f, self.ndim, self.shape, self.strides, self.spacing, self.ndim,
-            None, 0, self.edge_order, self.out, self.ndim, self.out_strides, threads,
+            GRAD_DTYPE_F64, self.f, self.ndim, self.shape, self.strides, self.spacing, self.n,
+            self.axes, self.n, self.edge_order, self.out, self.n, self.out_strides, threads,
         )
         if status != 0:
             raise RuntimeError(f"grad_gradient failed ({status}): {LIB.grad_last_error().decode()}")
@@ -217,6 +222,18 @@ def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1
     return med
 
 
+def one_axis_at_a_time(shape, repeats):
+    """Each axis of a C-ordered array differentiated alone (1 thread), as a percentage of
+    the one-output ordinary-store probe's speed on the same buffers."""
+    f, *outs = carve([shape] * 2)
+    fill(f, 1)
+    outs[0].fill(0.0)
+    variants = {f"axis {k}": Call(f, outs, axes=[k]) for k in range(len(shape))}
+    variants["probe ordinary"] = probes(f, outs, ())["probe ordinary"]
+    med = timed(variants, repeats)
+    return {k: med["probe ordinary"] / t for k, t in med.items() if k.startswith("axis")}
+
+
 def main():
     random.seed(0)
     quick = os.environ.get("GRADIENT_BENCH_QUICK") == "1"
@@ -265,6 +282,9 @@ def main():
         r = results[key]
         print(f"  {label:24} ours {r['1 thread'] / r['2 threads']:.2f}x, "
               f"probe {r['probe ordinary'] / r['probe ordinary 2 threads']:.2f}x")
+    per_axis = one_axis_at_a_time((256, 256, 256), reps)
+    print("256^3, one axis at a time (1 thread), % of the one-output ordinary-store probe: "
+          + ", ".join(f"{k} {100 * v:.0f}%" for k, v in per_axis.items()))
     c1d = results["c1d"]
     print(f"1-D 2^25 coordinates: numpy's formula in C for this CPU (-O3 -march=native, widest "
           f"vectors): {c1d['probe formula'] * 1e3:.2f} ms, {c1d['numpy'] / c1d['probe formula']:.1f}x numpy; "
