@@ -16,7 +16,9 @@ medians are reported. Figures:
 After the table: two threads over one, for us and for the ordinary-store probe split
 between two threads (what the memory system itself gains from a second core), and, for the
 1-D coordinates case, numpy's formula compiled in C for this CPU's widest vectors (what its
-divisions cost here, at best).
+divisions cost here, at best); for 4096x4096 and 256^3, numpy's central difference in C
+with the outputs written one block after another (as the library does) and side by side
+(what the order of the writes costs here); and each axis of 256^3 alone.
 
 The library writes into outputs allocated (and touched) once; numpy allocates its own at
 every call, as it must. Inputs and outputs are carved from one allocation, 1088 bytes
@@ -82,6 +84,10 @@ PROBE.probe_streaming.restype = ctypes.c_int
 PROBE.probe_ordinary_2threads.argtypes = PROBE.probe_ordinary.argtypes
 PROBE.probe_ordinary_2threads.restype = ctypes.c_int
 PROBE.probe_nonuniform.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, SIZE_T]
+PROBE.probe_central.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), SIZE_T,
+                                ctypes.POINTER(SIZE_T), SIZE_T]
+# The library's block length along a row (src/core/fused.rs, BLOCK).
+LIBRARY_BLOCK = 512
 
 
 def carve(shapes, order="C", stagger=1088):
@@ -188,8 +194,17 @@ def check_equal(ours, theirs):
             raise AssertionError("library and numpy disagree")
 
 
+def central_probes(f, outs):
+    """numpy's central differences in C on the same buffers (C order, unit spacing, interior):
+    the outputs one LIBRARY_BLOCK-point block after another, and side by side."""
+    ptrs = (ctypes.c_void_p * len(outs))(*[o.ctypes.data for o in outs])
+    shape = (SIZE_T * f.ndim)(*f.shape)
+    run = lambda block: PROBE.probe_central(f.ctypes.data, ptrs, f.ndim, shape, block)
+    return {"probe central blocks": lambda: run(LIBRARY_BLOCK), "probe central side by side": lambda: run(0)}
+
+
 def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1, 2), order="C",
-             transpose=False, stagger=1088, consecutive=False):
+             transpose=False, stagger=1088, consecutive=False, central=False):
     ndim = len(shape)
     if consecutive:
         f = np.empty(shape, order=order)
@@ -214,6 +229,8 @@ def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1
     for t in threads:
         variants[f"{t} thread" + ("s" if t > 1 else "")] = (lambda t=t: call(t))
     variants.update(probes(f, outs, threads))
+    if central:
+        variants.update(central_probes(f, outs))
     if coords is not None and f.ndim == 1:
         variants["probe formula"] = (
             lambda: PROBE.probe_nonuniform(f.ctypes.data, coords[0].ctypes.data, outs[0].ctypes.data, f.size))
@@ -240,14 +257,14 @@ def main():
     reps = 3 if quick else 9
     print(f"numpy {np.__version__}, library {LIB_PATH}", flush=True)
     results = {}
-    results["c1"] = workload("4096x4096 C, unit, eo1", (4096, 4096), repeats=reps)
+    results["c1"] = workload("4096x4096 C, unit, eo1", (4096, 4096), repeats=reps, central=True)
     results["c2"] = workload("4096x4096 C, unit, eo2", (4096, 4096), edge_order=2, repeats=reps)
     workload("4096x4096 C, unit, eo1, consecutive", (4096, 4096), repeats=reps, consecutive=True)
     workload("4000x4000 C, unit, eo1", (4000, 4000), repeats=reps)
     results["f"] = workload("4096x4096 Fortran order, unit", (4096, 4096), order="F", repeats=reps, threads=(1,))
     results["t"] = workload("4096x4096 transposed (C array .T)", (4096, 4096), transpose=True, repeats=reps, threads=(1,))
     results["c2d"] = workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
-    results["c3"] = workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps)
+    results["c3"] = workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps, central=True)
     results["c3d"] = workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
     results["c1d"] = workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2),
                               threads=(1, 2))
@@ -282,6 +299,12 @@ def main():
         r = results[key]
         print(f"  {label:24} ours {r['1 thread'] / r['2 threads']:.2f}x, "
               f"probe {r['probe ordinary'] / r['probe ordinary 2 threads']:.2f}x")
+    print(f"numpy's central difference in C (interior points, -O3 -march=native), the outputs one "
+          f"{LIBRARY_BLOCK}-point block after another / side by side; ours on 1 thread:")
+    for key, label in [("c1", "4096x4096"), ("c3", "256^3")]:
+        r = results[key]
+        print(f"  {label:10} {r['probe central blocks'] * 1e3:.2f} ms / "
+              f"{r['probe central side by side'] * 1e3:.2f} ms; ours {r['1 thread'] * 1e3:.2f} ms")
     per_axis = one_axis_at_a_time((256, 256, 256), reps)
     print("256^3, one axis at a time (1 thread), % of the one-output ordinary-store probe: "
           + ", ".join(f"{k} {100 * v:.0f}%" for k, v in per_axis.items()))

@@ -4,7 +4,11 @@
  *   array, write k arrays") with ordinary and with non-temporal stores (SSE2, every x86-64);
  * - probe_ordinary_2threads: probe_ordinary with each of two threads taking half;
  * - probe_nonuniform: numpy's interior formula on coordinates, compiled for this CPU's
- *   widest vectors: what the arithmetic of the 1-D coordinates case costs here. */
+ *   widest vectors: what the arithmetic of the 1-D coordinates case costs here;
+ * - probe_central: the all-axes central difference of a C-ordered 2-D or 3-D array (unit
+ *   spacing, interior points only), with the outputs written one block after another along
+ *   each row (as the library's sweep does) or side by side, point by point: what the order
+ *   of the writes costs here (ndim 2 or 3). */
 #include <pthread.h>
 #include <stddef.h>
 #if defined(__x86_64__)
@@ -61,6 +65,46 @@ void probe_nonuniform(const double *f, const double *x, double *out, size_t n) {
         double b = (dx2 - dx1) / (dx1 * dx2);
         double c = dx1 / (dx2 * (dx1 + dx2));
         out[i] = a * f[i - 1] + b * f[i] + c * f[i + 1];
+    }
+}
+
+/* Interior central differences of f (shape n[0..ndim], C order, ndim 2 or 3, unit spacing)
+ * into out[k] for each axis k: out[k][p] = (f[p + s_k] - f[p - s_k]) * 0.5. With block > 0,
+ * each row's interior is done `block` points at a time, output 0's block, then output 1's,
+ * ...; with block == 0, every output's point p before any output's point p + 1. */
+void probe_central(const double *f, double *const *out, size_t ndim, const size_t *n, size_t block) {
+    size_t cols = n[ndim - 1], rows = n[ndim - 2], plane = rows * cols;
+    size_t p0 = ndim == 3 ? 1 : 0, p1 = ndim == 3 ? n[0] - 1 : 1;
+    size_t step = block ? block : cols;
+    double *o0 = out[0], *o1 = out[1], *o2 = ndim == 3 ? out[2] : NULL;
+    /* The strides of the axes: the first is a plane in 3-D, a row in 2-D. */
+    size_t s0 = ndim == 3 ? plane : cols, s1 = cols;
+    for (size_t p = p0; p < p1; p++) {
+        for (size_t r = 1; r + 1 < rows; r++) {
+            size_t row = p * plane + r * cols;
+            for (size_t b0 = 1; b0 + 1 < cols; b0 += step) {
+                size_t lo = row + b0, hi = row + (b0 + step < cols - 1 ? b0 + step : cols - 1);
+                if (ndim == 2 && block == 0) {
+                    for (size_t i = lo; i < hi; i++) {
+                        o0[i] = (f[i + s0] - f[i - s0]) * 0.5;
+                        o1[i] = (f[i + 1] - f[i - 1]) * 0.5;
+                    }
+                } else if (ndim == 2) {
+                    for (size_t i = lo; i < hi; i++) o0[i] = (f[i + s0] - f[i - s0]) * 0.5;
+                    for (size_t i = lo; i < hi; i++) o1[i] = (f[i + 1] - f[i - 1]) * 0.5;
+                } else if (block == 0) {
+                    for (size_t i = lo; i < hi; i++) {
+                        o0[i] = (f[i + s0] - f[i - s0]) * 0.5;
+                        o1[i] = (f[i + s1] - f[i - s1]) * 0.5;
+                        o2[i] = (f[i + 1] - f[i - 1]) * 0.5;
+                    }
+                } else {
+                    for (size_t i = lo; i < hi; i++) o0[i] = (f[i + s0] - f[i - s0]) * 0.5;
+                    for (size_t i = lo; i < hi; i++) o1[i] = (f[i + s1] - f[i - s1]) * 0.5;
+                    for (size_t i = lo; i < hi; i++) o2[i] = (f[i + 1] - f[i - 1]) * 0.5;
+                }
+            }
+        }
     }
 }
 
