@@ -504,8 +504,15 @@ mod tests {
                 if shape.iter().any(|&l| l < eo as usize + 1) {
                     continue;
                 }
-                for with_coords in [false, true] {
-                    let spacing: Vec<Spacing<'_>> = if with_coords {
+                // Steps that divide, steps that multiply (2h a power of two), both mixed,
+                // and coordinates: the sweep computes two outputs side by side only where
+                // both divisors are of one kind.
+                for kind in ["divide", "multiply", "mixed", "coordinates"] {
+                    let step = |axis: usize, len: usize| match (kind, axis) {
+                        ("multiply", _) | ("mixed", 0) => Spacing::Scalar(0.5),
+                        _ => Spacing::Scalar(0.25 + len as f64),
+                    };
+                    let spacing: Vec<Spacing<'_>> = if kind == "coordinates" {
                         coords
                             .iter()
                             .map(|c| {
@@ -513,10 +520,7 @@ mod tests {
                             })
                             .collect()
                     } else {
-                        shape
-                            .iter()
-                            .map(|&l| Spacing::Scalar(0.25 + l as f64))
-                            .collect()
+                        shape.iter().enumerate().map(|(k, &l)| step(k, l)).collect()
                     };
                     let reference = gradient(f.view(), &spacing, None, eo).unwrap();
                     for threads in [1, 2, 3, 8] {

@@ -75,6 +75,26 @@ impl<R: Real> Divisor<R> {
     pub fn value(self) -> R {
         self.value
     }
+
+    /// Whether dividing by it is a multiplication by its reciprocal.
+    pub(crate) fn has_reciprocal(self) -> bool {
+        self.reciprocal.is_some()
+    }
+
+    /// The same divisor, rebuilt with [`Self::has_reciprocal`] equal to the constant
+    /// `RECIPROCAL`: where this is inlined into a loop, the optimiser knows which way
+    /// [`Value::over`] goes and can vectorise the loop.
+    #[inline(always)]
+    pub(crate) fn settled<const RECIPROCAL: bool>(self) -> Self {
+        debug_assert_eq!(RECIPROCAL, self.has_reciprocal());
+        Divisor {
+            value: self.value,
+            reciprocal: match RECIPROCAL {
+                true => Some(self.reciprocal.unwrap_or(R::ONE)),
+                false => None,
+            },
+        }
+    }
 }
 
 impl sealed::Sealed for f32 {}
