@@ -106,7 +106,10 @@ pub(crate) fn sweep<T: Element>(
                         along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + p0);
                     } else {
                         debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
-                        let row = |i: usize| &fs[row_at(k, i) + p0..row_at(k, i) + p1];
+                        let row = |i: usize| {
+                            let at = row_at(k, i);
+                            &fs[at + p0..at + p1]
+                        };
                         across_rows(stencil, index[k], row, out);
                     }
                 }
