@@ -29,6 +29,7 @@ on AMD Zen, 2^27-byte arrays then lie 2^27 + 4 KiB apart, which slows some loops
 import ctypes
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -86,8 +87,9 @@ PROBE.probe_ordinary_2threads.restype = ctypes.c_int
 PROBE.probe_nonuniform.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, SIZE_T]
 PROBE.probe_central.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), SIZE_T,
                                 ctypes.POINTER(SIZE_T), SIZE_T]
-# The library's block length along a row (src/core/fused.rs, BLOCK).
-LIBRARY_BLOCK = 512
+# The library's block length along a row, read from its source (src/core/fused.rs).
+with open(os.path.join(ROOT, "src", "core", "fused.rs")) as source:
+    LIBRARY_BLOCK = int(re.search(r"const BLOCK: usize = (\d+);", source.read()).group(1))
 
 
 def carve(shapes, order="C", stagger=1088):

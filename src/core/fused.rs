@@ -83,13 +83,28 @@ pub(crate) fn sweep<T: Element>(
             // Away from the row's two ends, two outputs may be written side by side.
             let c0 = b0.max(1).min(b1);
             let c1 = b1.min(n - 1).max(c0);
-            let sources = |q: usize| {
+            // Output `q`'s quotients at points c0..c1, if its formula there is one in the
+            // data's own precision. Along the row, the formula of point c0 (an interior
+            // point) holds for all of them, and `lo`, `hi` are c0's neighbours in the row;
+            // across rows, `lo`, `hi` are rows of axis k.
+            let sources = |q: usize| -> Option<QuotientSources<'_, T>> {
                 let (k, stencil) = jobs[q];
-                let from = |i: usize| match k == m {
-                    true => &fs[f_row + i - row_f..],
-                    false => &fs[row_at(k, i)..],
+                let AxisStencil::Native(s) = stencil else {
+                    return None;
                 };
-                quotient_sources(stencil, k == m, index[k], c0..c1, from)
+                let along = k == m;
+                let Point::Quotient { lo, hi, div } = s.point(if along { c0 } else { index[k] })
+                else {
+                    return None;
+                };
+                let at = |i: usize| {
+                    if along {
+                        f_row + i - row_f
+                    } else {
+                        row_at(k, i) + c0
+                    }
+                };
+                Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
             };
             let paired = row_out == row_f
                 && c0 < c1
@@ -167,35 +182,6 @@ impl RowLayout {
             strides,
         })
     }
-}
-
-/// The inputs `lo`, `hi` and the divisor of one output's points `c` (global indices along
-/// the row) when its formula there is a quotient `(hi - lo) / div` in the data's own
-/// precision (a uniform axis, away from its ends); else `None`. `along`: the derivative is
-/// along the row itself (`j` unused); else across rows, at index `j` of its axis.
-/// `from(i)`: the input from element 0 of row `i` of that axis (for `along`, from element
-/// `i` of the row).
-fn quotient_sources<'f, T: Element>(
-    stencil: &AxisStencil<'_, T::Out>,
-    along: bool,
-    j: usize,
-    c: Range<usize>,
-    from: impl Fn(usize) -> &'f [T],
-) -> Option<QuotientSources<'f, T>> {
-    let AxisStencil::Native(s) = stencil else {
-        return None;
-    };
-    if along {
-        let Interior::Central { two_h } = s.interior else {
-            return None;
-        };
-        let n = c.len();
-        return Some((&from(c.start - 1)[..n], &from(c.start + 1)[..n], two_h));
-    }
-    let Point::Quotient { lo, hi, div } = s.point(j) else {
-        return None;
-    };
-    Some((&from(lo)[c.clone()], &from(hi)[c], div))
 }
 
 /// `lo`, `hi` and the divisor of the quotients `(hi[i] - lo[i]) / div` over a run of points.
