@@ -82,10 +82,10 @@ pub fn gradient_into_threads<T: Element, D: Dimension>(
     threads: usize,
 ) -> Result<(), GradError> {
     let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
-    if out.len() != plan.axes.len() {
+    if out.len() != plan.outputs {
         return Err(GradError::OutputCount {
             given: out.len(),
-            expected: plan.axes.len(),
+            expected: plan.outputs,
         });
     }
     if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != f.shape()) {
@@ -128,20 +128,19 @@ where
     T::Out: Default,
 {
     let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
-    let mut out: Vec<Array<T::Out, D>> = plan
-        .axes
-        .iter()
+    let mut out: Vec<Array<T::Out, D>> = (0..plan.outputs)
         .map(|_| Array::from_elem(f.raw_dim(), T::Out::default()))
         .collect();
     plan.run(&f, out.iter_mut().map(|o| o.view_mut()), 1);
     Ok(out)
 }
 
-/// Everything about a call that does not depend on the data: the normalised axes and one
-/// stencil per axis. Building it performs every check.
+/// Everything about a call that does not depend on the data: the number of outputs and,
+/// for each, its normalised axis and stencil. Building it performs every check.
 struct Plan<'a, V: Value> {
-    axes: Vec<usize>,
-    stencils: Vec<AxisStencil<'a, V>>,
+    outputs: usize,
+    /// One per output; none when `f` is empty (there is nothing to compute).
+    jobs: Vec<fused::Job<'a, V>>,
 }
 
 impl<'a, V: Value> Plan<'a, V> {
@@ -172,19 +171,23 @@ impl<'a, V: Value> Plan<'a, V> {
         if count == 0 {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
             return Ok(Plan {
-                axes,
-                stencils: Vec::new(),
+                outputs: axes.len(),
+                jobs: Vec::new(),
             });
         }
-        let stencils = axes
+        let jobs = axes
             .iter()
             .zip(spacings)
             .map(|(&axis, sp)| {
                 let lanes = count / shape[axis];
-                AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes)
+                let stencil = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes);
+                Ok((axis, stencil?))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Plan { axes, stencils })
+        Ok(Plan {
+            outputs: axes.len(),
+            jobs,
+        })
     }
 
     /// Computes every output, on up to `threads` threads (each output element is computed
@@ -197,8 +200,7 @@ impl<'a, V: Value> Plan<'a, V> {
     ) {
         let f = f.view().into_dyn();
         let mut outs: Vec<ArrayViewMutD<'o, V>> = out.map(|o| o.into_dyn()).collect();
-        let jobs: Vec<(usize, &AxisStencil<'_, V>)> =
-            self.axes.iter().copied().zip(&self.stencils).collect();
+        let jobs = &self.jobs[..];
         if outs.is_empty() || f.is_empty() {
             return;
         }
@@ -209,7 +211,7 @@ impl<'a, V: Value> Plan<'a, V> {
         let n = f.shape()[split];
         let threads = threads.clamp(1, n);
         if threads == 1 {
-            run_window(&f, 0, &mut outs, 0, split, &jobs);
+            run_window(&f, 0, &mut outs, 0, split, jobs);
             return;
         }
         let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
@@ -234,7 +236,6 @@ impl<'a, V: Value> Plan<'a, V> {
                     lo = lo.min(n.saturating_sub(3));
                 }
                 let window = f.slice_axis(Axis(split), Slice::from(lo..hi));
-                let jobs = &jobs;
                 scope.spawn(move || run_window(&window, lo, &mut piece, r0, split, jobs));
             }
         });
@@ -249,13 +250,13 @@ fn run_window<T: Element>(
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: usize,
     split: usize,
-    jobs: &fused::Jobs<'_, '_, T::Out>,
+    jobs: &[fused::Job<'_, T::Out>],
 ) {
     if fused::sweep(f, f_start, outs, out_start, split, jobs) {
         return;
     }
-    for (o, &job) in outs.iter_mut().zip(jobs) {
-        sweep::derivative(f, f_start, o.view_mut(), out_start, split, job);
+    for (o, (axis, stencil)) in outs.iter_mut().zip(jobs) {
+        sweep::derivative(f, f_start, o.view_mut(), out_start, split, (*axis, stencil));
     }
 }
 

@@ -168,17 +168,18 @@ pub(crate) enum AxisSpacing<'a> {
 
 /// Parses the spacing arguments as numpy does: none (unit), one scalar for every axis, or
 /// exactly one per requested axis, each coordinate array as long as its axis (and at least
-/// 2). `axes` are already normalised; `shape` is f's shape. Returns one entry per axis.
-pub(crate) fn parse<'a>(
-    spacing: &[Spacing<'a>],
+/// 2). `axes` are already normalised; `shape` is f's shape. Every check is made before the
+/// entries are handed out, one per axis in order (without allocating).
+pub(crate) fn parse<'s, 'a>(
+    spacing: &'s [Spacing<'a>],
     axes: &[usize],
     shape: &[usize],
-) -> Result<Vec<Spacing<'a>>, GradError> {
+) -> Result<impl Iterator<Item = Spacing<'a>> + 's, GradError> {
     let is_scalar = |s: &Spacing<'_>| !matches!(s, Spacing::Coordinates(_));
-    let per_axis: Vec<Spacing<'a>> = match spacing {
-        [] => vec![Spacing::Unit; axes.len()],
-        [one] if is_scalar(one) => vec![*one; axes.len()],
-        many if many.len() == axes.len() => many.to_vec(),
+    let shared = match spacing {
+        [] => Some(Spacing::Unit),
+        [one] if is_scalar(one) => Some(*one),
+        many if many.len() == axes.len() => None,
         many => {
             return Err(GradError::SpacingCount {
                 given: many.len(),
@@ -186,8 +187,9 @@ pub(crate) fn parse<'a>(
             });
         }
     };
-    for (s, &axis) in per_axis.iter().zip(axes) {
-        if let Spacing::Coordinates(x) = s {
+    let per_axis = move |k: usize| shared.unwrap_or_else(|| spacing[k]);
+    for (k, &axis) in axes.iter().enumerate() {
+        if let Spacing::Coordinates(x) = per_axis(k) {
             let len = shape[axis];
             if x.len() != len {
                 return Err(GradError::CoordinatesLength {
@@ -201,7 +203,7 @@ pub(crate) fn parse<'a>(
             }
         }
     }
-    Ok(per_axis)
+    Ok((0..axes.len()).map(per_axis))
 }
 
 impl<'a> AxisSpacing<'a> {
@@ -232,10 +234,7 @@ mod tests {
         axes: &[usize],
         shape: &[usize],
     ) -> Result<Vec<AxisSpacing<'a>>, GradError> {
-        Ok(parse(spacing, axes, shape)?
-            .into_iter()
-            .map(AxisSpacing::of)
-            .collect())
+        Ok(parse(spacing, axes, shape)?.map(AxisSpacing::of).collect())
     }
 
     #[test]

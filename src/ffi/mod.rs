@@ -95,15 +95,17 @@ pub unsafe extern "C" fn grad_gradient(
     boundary::status(|| {
         let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
         validate::ndim(ndim)?;
+        let mut shape_buf = [0usize; GRAD_MAX_NDIM];
         // SAFETY: `shape` holds `ndim` readable elements (this function's contract); `copy`
         // checks NULL, alignment and size before reading.
-        let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        let strides = (!strides.is_null())
-            .then(|| {
-                // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
-                unsafe { copy(strides, ndim, &"strides") }
-            })
-            .transpose()?;
+        let shape = unsafe { copy(shape, ndim, &mut shape_buf, &"shape") }?;
+        let mut strides_buf = [0isize; GRAD_MAX_NDIM];
+        let strides = match strides.is_null() {
+            true => c_strides(shape, &mut strides_buf),
+            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
+            false => unsafe { copy(strides, ndim, &mut strides_buf, &"strides") }?,
+        };
+        let mut axes_buf = [0isize; GRAD_MAX_NDIM];
         let axes = match (axes.is_null(), n_axes) {
             (true, 0) => None,
             _ if n_axes > GRAD_MAX_NDIM => {
@@ -112,15 +114,18 @@ pub unsafe extern "C" fn grad_gradient(
                     format!("n_axes is {n_axes}, more than any array has axes: some axis repeats"),
                 ));
             }
-            _ => Some(
+            _ => {
+                let mut given = [0i32; GRAD_MAX_NDIM];
                 // SAFETY: `axes` holds `n_axes` elements (contract); checked by `copy`.
-                unsafe { copy(axes, n_axes, &"axes") }?
-                    .into_iter()
-                    .map(|a| a as isize)
-                    .collect::<Vec<_>>(),
-            ),
+                let given = unsafe { copy(axes, n_axes, &mut given, &"axes") }?;
+                let axes = &mut axes_buf[..n_axes];
+                for (a, &g) in axes.iter_mut().zip(given) {
+                    *a = g as isize;
+                }
+                Some(&*axes)
+            }
         };
-        let requested = axes.as_ref().map_or(ndim, Vec::len);
+        let requested = axes.map_or(ndim, <[isize]>::len);
         if n_out != requested {
             return Err(Failure::new(
                 grad_status::OutputCount,
@@ -137,29 +142,32 @@ pub unsafe extern "C" fn grad_gradient(
                 ),
             ));
         }
-        // SAFETY: `out` holds `n_out` pointers (contract); checked by `copy`.
-        let out = unsafe { copy(out, n_out, &"out") }?;
-        let out_strides = (!out_strides.is_null())
-            .then(|| {
-                // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
-                // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `copy`.
-                unsafe { copy(out_strides, n_out * ndim, &"out_strides") }
-            })
-            .transpose()?;
-        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `copy`.
-        let spacing = unsafe { copy(spacing, n_spacing, &"spacing") }?;
+        let mut out_buf = [std::ptr::null_mut(); GRAD_MAX_NDIM];
+        // SAFETY: `out` holds `n_out` pointers (contract; n_out <= GRAD_MAX_NDIM, the number
+        // of axes requested); checked by `copy`.
+        let out = unsafe { copy(out, n_out, &mut out_buf, &"out") }?;
+        let out_strides = match out_strides.is_null() {
+            true => None,
+            // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
+            // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `borrow`.
+            false => Some(unsafe { borrow(out_strides, n_out * ndim, &"out_strides") }?.to_vec()),
+        };
+        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `borrow`.
+        let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?.to_vec();
 
-        let input = Strided::new(f as usize, shape.clone(), strides, dtype.layout(), &"f")?;
+        let input = Strided::new(f as usize, shape, strides, dtype.layout(), &"f")?;
+        let mut c_order_buf = [0isize; GRAD_MAX_NDIM];
+        let c_order = c_strides(shape, &mut c_order_buf);
         let outputs = out
             .iter()
             .enumerate()
             .map(|(k, &p)| {
                 let st = out_strides
                     .as_ref()
-                    .map(|s| s[k * ndim..(k + 1) * ndim].to_vec());
+                    .map_or(c_order, |s| &s[k * ndim..(k + 1) * ndim]);
                 Strided::new(
                     p as usize,
-                    shape.clone(),
+                    shape,
                     st,
                     dtype.output().layout(),
                     &format_args!("out[{k}]"),
@@ -223,17 +231,18 @@ pub unsafe extern "C" fn grad_gradient_f64(
 ) -> grad_status {
     boundary::status(|| {
         validate::ndim(ndim)?;
+        let mut shape_buf = [0usize; GRAD_MAX_NDIM];
         // SAFETY: `shape` holds `ndim` readable elements (contract); checked by `copy`.
-        let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        let steps = (!spacing.is_null())
-            .then(|| {
-                // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `copy`.
-                unsafe { copy(spacing, ndim, &"spacing") }
-            })
-            .transpose()?;
+        let shape = unsafe { copy(shape, ndim, &mut shape_buf, &"shape") }?;
+        let steps = match spacing.is_null() {
+            true => None,
+            // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `borrow`.
+            false => Some(unsafe { borrow(spacing, ndim, &"spacing") }?),
+        };
+        let mut strides_buf = [0isize; GRAD_MAX_NDIM];
         let strides = match layout {
-            l if l == grad_layout::RowMajor as i32 => c_strides(&shape),
-            l if l == grad_layout::ColumnMajor as i32 => f_strides(&shape),
+            l if l == grad_layout::RowMajor as i32 => c_strides(shape, &mut strides_buf),
+            l if l == grad_layout::ColumnMajor as i32 => f_strides(shape, &mut strides_buf),
             other => {
                 return Err(Failure::new(
                     grad_status::InvalidLayout,
@@ -241,13 +250,8 @@ pub unsafe extern "C" fn grad_gradient_f64(
                 ));
             }
         };
-        let input = Strided::new(
-            f as usize,
-            shape.clone(),
-            Some(strides.clone()),
-            grad_dtype::F64.layout(),
-            &"f",
-        )?;
+        let f64_layout = grad_dtype::F64.layout();
+        let input = Strided::new(f as usize, shape, strides, f64_layout, &"f")?;
         let count: usize = shape.iter().product(); // fits: checked by Strided::new
         // `count` doubles fit in isize::MAX bytes, `ndim` times that may not even fit in usize.
         let needed = count
@@ -282,18 +286,12 @@ pub unsafe extern "C" fn grad_gradient_f64(
                             )
                         })?,
                 };
-                Strided::new(
-                    addr,
-                    shape.clone(),
-                    Some(strides.clone()),
-                    grad_dtype::F64.layout(),
-                    &name,
-                )
+                Strided::new(addr, shape, strides, f64_layout, &name)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let spacing = match steps {
             None => Vec::new(),
-            Some(h) => h.into_iter().map(SpacingArg::Scalar).collect(),
+            Some(h) => h.iter().copied().map(SpacingArg::Scalar).collect(),
         };
         execute(Request {
             dtype: grad_dtype::F64,
@@ -357,16 +355,16 @@ pub extern "C" fn grad_version_string() -> *const c_char {
 }
 
 /// One spacing argument, validated.
-enum SpacingArg {
+enum SpacingArg<'a> {
     Unit,
     Scalar(f64),
     ScalarF64(f64),
     ScalarF32(f32),
-    Coordinates(grad_dtype, Strided),
+    Coordinates(grad_dtype, Strided<'a>),
 }
 
-impl SpacingArg {
-    fn new((i, s): (usize, &grad_spacing)) -> Result<Self, Failure> {
+impl<'a> SpacingArg<'a> {
+    fn new((i, s): (usize, &'a grad_spacing)) -> Result<Self, Failure> {
         use grad_spacing_kind as K;
         Ok(match s.kind {
             k if k == K::Unit as i32 => SpacingArg::Unit,
@@ -384,8 +382,8 @@ impl SpacingArg {
                 }
                 let x = Strided::new(
                     s.coordinates as usize,
-                    vec![s.length],
-                    Some(vec![s.stride]),
+                    std::slice::from_ref(&s.length),
+                    std::slice::from_ref(&s.stride),
                     dtype.layout(),
                     &name,
                 )?;
@@ -402,7 +400,7 @@ impl SpacingArg {
 
     /// # Safety
     /// The coordinates' memory is valid for reading for `'a` (the caller's contract).
-    unsafe fn to_core<'a>(&self) -> Spacing<'a> {
+    unsafe fn to_core<'v>(&self) -> Spacing<'v> {
         macro_rules! coords {
             ($variant:ident, $t:ty, $x:expr) => {
                 Spacing::Coordinates(Coordinates::$variant(
@@ -435,18 +433,18 @@ impl SpacingArg {
 }
 
 /// A fully validated call, ready for the aliasing check and the core.
-struct Request {
+struct Request<'a> {
     dtype: grad_dtype,
-    input: Strided,
-    spacing: Vec<SpacingArg>,
-    axes: Option<Vec<isize>>,
+    input: Strided<'a>,
+    spacing: Vec<SpacingArg<'a>>,
+    axes: Option<&'a [isize]>,
     edge_order: i32,
-    outputs: Vec<Strided>,
+    outputs: Vec<Strided<'a>>,
     threads: usize,
 }
 
-fn execute(req: Request) -> Result<(), Failure> {
-    let input: (&dyn std::fmt::Display, &Strided) = (&"the input f", &req.input);
+fn execute(req: Request<'_>) -> Result<(), Failure> {
+    let input: (&dyn std::fmt::Display, &Strided<'_>) = (&"the input f", &req.input);
     let names: Vec<String> = req
         .spacing
         .iter()
@@ -458,14 +456,13 @@ fn execute(req: Request) -> Result<(), Failure> {
         SpacingArg::Coordinates(_, x) => Some(x),
         _ => None,
     });
-    let mut reads = vec![input];
-    reads.extend(
+    let reads = std::iter::once(input).chain(
         names
             .iter()
             .zip(coordinates)
             .map(|(n, x)| (n as &dyn std::fmt::Display, x)),
     );
-    validate::no_overlap(&reads, &req.outputs)?;
+    validate::no_overlap(reads, &req.outputs)?;
     // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output aliases
     // anything), and the caller's contract makes the memory valid for the call.
     unsafe {
@@ -489,7 +486,7 @@ fn execute(req: Request) -> Result<(), Failure> {
 /// # Safety
 /// `req` is validated for element type `T` (as `execute` guarantees) and its memory is
 /// valid for the call.
-unsafe fn compute<T: Element>(req: &Request) -> Result<(), Failure> {
+unsafe fn compute<T: Element>(req: &Request<'_>) -> Result<(), Failure> {
     // SAFETY: forwarded contract; views live only within this call.
     let f = unsafe { view::array::<T>(&req.input) };
     // SAFETY: as above, for the coordinate arrays.
@@ -500,29 +497,43 @@ unsafe fn compute<T: Element>(req: &Request) -> Result<(), Failure> {
         .iter()
         .map(|o| unsafe { view::array_mut::<T::Out>(o) })
         .collect();
-    gradient_into_threads(
-        f,
-        &spacing,
-        req.axes.as_deref(),
-        req.edge_order,
-        &mut out,
-        req.threads,
-    )
-    .map_err(Failure::from)
+    gradient_into_threads(f, &spacing, req.axes, req.edge_order, &mut out, req.threads)
+        .map_err(Failure::from)
 }
 
-/// Copies `len` elements from a C array (NULL allowed only when `len` is 0).
+/// Copies `len` elements of a C array (NULL allowed only when `len` is 0) to the front of
+/// `buf`, which callers size to hold them; the copy lives in the exported function's frame,
+/// so nothing the library later writes can change it.
+///
+/// # Safety
+/// As [`borrow`].
+unsafe fn copy<'b, T: Copy>(
+    ptr: *const T,
+    len: usize,
+    buf: &'b mut [T],
+    name: &dyn std::fmt::Display,
+) -> Result<&'b [T], Failure> {
+    // SAFETY: forwarded contract.
+    let src = unsafe { borrow(ptr, len, name) }?;
+    let dst = &mut buf[..len];
+    dst.copy_from_slice(src);
+    Ok(dst)
+}
+
+/// The `len` elements of a C array (NULL allowed only when `len` is 0), checked for
+/// alignment and size. Callers copy what they keep, so the borrow ends before any output
+/// is written.
 ///
 /// # Safety
 /// A non-NULL `ptr` points to `len` readable, initialised elements.
-unsafe fn copy<T: Copy>(
+unsafe fn borrow<'p, T: Copy>(
     ptr: *const T,
     len: usize,
     name: &dyn std::fmt::Display,
-) -> Result<Vec<T>, Failure> {
+) -> Result<&'p [T], Failure> {
     validate::non_null(ptr, len, name)?;
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
     if (ptr as usize) % align_of::<T>() != 0 {
         return Err(Failure::new(
@@ -541,5 +552,5 @@ unsafe fn copy<T: Copy>(
     }
     // SAFETY: non-NULL and aligned (checked above), `len` readable elements (the caller's
     // contract), total size within isize (checked above).
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec())
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }

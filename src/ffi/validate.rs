@@ -90,9 +90,11 @@ pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &dyn Display) -> Re
     Ok(())
 }
 
-/// C-order (row-major) element strides for `shape`.
-pub(crate) fn c_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![0isize; shape.len()];
+/// C-order (row-major) element strides for `shape`, written to the front of `buf` (at
+/// least `shape.len()` long). Wrapping arithmetic: a shape whose element count overflows
+/// gets meaningless strides, and [`Strided::new`] refuses that shape before using them.
+pub(crate) fn c_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
+    let strides = &mut buf[..shape.len()];
     let mut step = 1isize;
     for (s, &n) in strides.iter_mut().zip(shape).rev() {
         *s = step;
@@ -101,9 +103,9 @@ pub(crate) fn c_strides(shape: &[usize]) -> Vec<isize> {
     strides
 }
 
-/// Fortran-order (column-major) element strides for `shape`.
-pub(crate) fn f_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![0isize; shape.len()];
+/// Fortran-order (column-major) element strides for `shape`, as [`c_strides`].
+pub(crate) fn f_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
+    let strides = &mut buf[..shape.len()];
     let mut step = 1isize;
     for (s, &n) in strides.iter_mut().zip(shape) {
         *s = step;
@@ -114,25 +116,26 @@ pub(crate) fn f_strides(shape: &[usize]) -> Vec<isize> {
 
 /// A validated strided array: address of element `[0, …, 0]`, shape, strides in elements.
 /// Invariants: aligned; element count and byte extent fit in `isize`; the addresses it
-/// covers do not wrap; the pointer is non-NULL unless the array is empty.
-#[derive(Clone, Debug)]
-pub(crate) struct Strided {
+/// covers do not wrap; the pointer is non-NULL unless the array is empty. Shape and
+/// strides are borrowed from the exported function's own copies of the caller's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Strided<'a> {
     pub(crate) addr: usize,
-    pub(crate) shape: Vec<usize>,
-    pub(crate) strides: Vec<isize>,
+    pub(crate) shape: &'a [usize],
+    pub(crate) strides: &'a [isize],
     pub(crate) itemsize: usize,
 }
 
-impl Strided {
-    /// Validates a descriptor. `strides: None` means C-contiguous (after checking that the
-    /// element count fits, so those strides cannot overflow).
+impl<'a> Strided<'a> {
+    /// Validates a descriptor (`shape` and `strides` of one length).
     pub(crate) fn new(
         addr: usize,
-        shape: Vec<usize>,
-        strides: Option<Vec<isize>>,
+        shape: &'a [usize],
+        strides: &'a [isize],
         (itemsize, align): (usize, usize),
         name: &dyn Display,
     ) -> Result<Self, Failure> {
+        debug_assert_eq!(shape.len(), strides.len());
         let overflow =
             |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
         // numpy and ndarray require the product of the non-zero lengths to fit, even for
@@ -151,7 +154,6 @@ impl Strided {
                     "shape {shape:?} has more elements than fit in memory"
                 ))
             })?;
-        let strides = strides.unwrap_or_else(|| c_strides(&shape));
         let s = Strided {
             addr,
             shape,
@@ -201,7 +203,7 @@ impl Strided {
     /// `None` on overflow.
     fn element_span(&self) -> Option<(usize, usize)> {
         let (mut below, mut above) = (0usize, 0usize);
-        for (&n, &st) in self.shape.iter().zip(&self.strides) {
+        for (&n, &st) in self.shape.iter().zip(self.strides) {
             let reach = st.unsigned_abs().checked_mul(n.saturating_sub(1))?;
             if st < 0 {
                 below = below.checked_add(reach)?
@@ -218,7 +220,7 @@ impl Strided {
 
     /// `[lo, hi)`: the lowest and one past the highest byte (for a non-empty array).
     fn byte_range(&self) -> (i128, i128) {
-        self.shape.iter().zip(&self.strides).fold(
+        self.shape.iter().zip(self.strides).fold(
             (self.addr as i128, (self.addr + self.itemsize) as i128),
             |(lo, hi), (&n, &s)| {
                 let reach = s as i128 * self.itemsize as i128 * (n as i128 - 1);
@@ -233,7 +235,7 @@ impl Strided {
     fn nests(&self) -> bool {
         let mut dims = [(0usize, 0usize); MAX_NDIM];
         let mut count = 0;
-        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+        for (&n, &s) in self.shape.iter().zip(self.strides) {
             if n > 1 {
                 dims[count] = (n, s.unsigned_abs() * self.itemsize);
                 count += 1;
@@ -251,7 +253,7 @@ impl Strided {
 
     /// Whether some byte belongs to both (empty arrays share none); `None` if the exact
     /// test ran out of work.
-    fn overlaps(&self, other: &Strided, budget: &mut usize) -> Option<bool> {
+    fn overlaps(&self, other: &Strided<'_>, budget: &mut usize) -> Option<bool> {
         if self.is_empty() || other.is_empty() {
             return Some(false);
         }
@@ -269,7 +271,7 @@ impl Strided {
             dims: self
                 .shape
                 .iter()
-                .zip(&self.strides)
+                .zip(self.strides)
                 .filter(|&(&n, _)| n > 1)
                 .map(|(&n, &s)| (n as i128, s as i128 * self.itemsize as i128))
                 .collect(),
@@ -279,9 +281,9 @@ impl Strided {
 
 /// Outputs must not share memory with `reads` (input and coordinates), each other, or
 /// themselves. `outputs[k]` is named "output k".
-pub(crate) fn no_overlap(
-    reads: &[(&dyn Display, &Strided)],
-    outputs: &[Strided],
+pub(crate) fn no_overlap<'r>(
+    reads: impl Iterator<Item = (&'r dyn Display, &'r Strided<'r>)> + Clone,
+    outputs: &[Strided<'_>],
 ) -> Result<(), Failure> {
     let mut budget = WORK_BOUND;
     for (k, out) in outputs.iter().enumerate() {
@@ -316,7 +318,7 @@ pub(crate) fn no_overlap(
                 ),
             ));
         }
-        for (name, r) in reads {
+        for (name, r) in reads.clone() {
             decided(out.overlaps(r, &mut budget), name)?;
         }
         for (j, other) in outputs[..k].iter().enumerate() {
@@ -423,15 +425,13 @@ fn gcd(a: i128, b: i128) -> i128 {
 mod tests {
     use super::*;
 
-    fn strided(addr: usize, shape: &[usize], strides: &[isize], itemsize: usize) -> Strided {
-        Strided::new(
-            addr,
-            shape.to_vec(),
-            Some(strides.to_vec()),
-            (itemsize, 1),
-            &"t",
-        )
-        .unwrap()
+    fn strided<'a>(
+        addr: usize,
+        shape: &'a [usize],
+        strides: &'a [isize],
+        itemsize: usize,
+    ) -> Strided<'a> {
+        Strided::new(addr, shape, strides, (itemsize, 1), &"t").unwrap()
     }
 
     /// Every byte address of every element, by brute force: the independent oracle.
@@ -440,7 +440,7 @@ mod tests {
         let count: usize = s.shape.iter().product();
         for flat in 0..count {
             let (mut rem, mut off) = (flat, 0i128);
-            for (&n, &st) in s.shape.iter().zip(&s.strides).rev() {
+            for (&n, &st) in s.shape.iter().zip(s.strides).rev() {
                 off += (rem % n) as i128 * st as i128;
                 rem /= n;
             }
@@ -479,9 +479,11 @@ mod tests {
                 let shape: Vec<usize> = (0..ndim).map(|_| 1 + next(4) as usize).collect();
                 let strides: Vec<isize> = (0..ndim).map(|_| next(13) as isize - 6).collect();
                 let itemsize = [1, 2, 4, 8][next(4) as usize];
-                strided(1000 + next(40) as usize, &shape, &strides, itemsize)
+                (1000 + next(40) as usize, shape, strides, itemsize)
             };
             let (a, b) = (make(), make());
+            let a = strided(a.0, &a.1, &a.2, a.3);
+            let b = strided(b.0, &b.1, &b.2, b.3);
             let mut budget = WORK_BOUND;
             assert_eq!(
                 a.block()
@@ -504,14 +506,16 @@ mod tests {
         let outs: Vec<Strided> = (0..3)
             .map(|k| strided(4096 + 8 * k, &[1000, 1000], &[3000, 3], 8))
             .collect();
-        assert!(no_overlap(&[], &outs).is_ok());
+        assert!(no_overlap(std::iter::empty(), &outs).is_ok());
         // Column blocks of one row-major matrix: M[:, :500] and M[:, 500:].
         let left = strided(4096, &[1000, 500], &[1000, 1], 8);
         let right = strided(4096 + 8 * 500, &[1000, 500], &[1000, 1], 8);
-        assert!(no_overlap(&[], &[left.clone(), right]).is_ok());
+        assert!(no_overlap(std::iter::empty(), &[left, right]).is_ok());
         let shifted = strided(4096 + 8 * 499, &[1000, 500], &[1000, 1], 8);
         assert_eq!(
-            no_overlap(&[], &[left, shifted]).unwrap_err().status,
+            no_overlap(std::iter::empty(), &[left, shifted])
+                .unwrap_err()
+                .status,
             grad_status::Overlap
         );
     }
@@ -520,18 +524,18 @@ mod tests {
     fn broadcast_outputs_overlap_themselves_but_inputs_may_broadcast() {
         let out = strided(64, &[4, 3], &[0, 1], 8);
         assert_eq!(
-            no_overlap(&[], &[out]).unwrap_err().status,
+            no_overlap(std::iter::empty(), &[out]).unwrap_err().status,
             grad_status::Overlap
         );
         let input = strided(64, &[4, 3], &[0, 1], 8);
         let out = strided(4096, &[4, 3], &[3, 1], 8);
-        assert!(no_overlap(&[(&"the input", &input)], &[out]).is_ok());
+        assert!(no_overlap([(&"the input" as &dyn Display, &input)].into_iter(), &[out]).is_ok());
     }
 
     #[test]
     fn extents_are_checked_without_overflow() {
         let e = |shape: &[usize], strides: &[isize], addr| {
-            Strided::new(addr, shape.to_vec(), Some(strides.to_vec()), (8, 8), &"f")
+            Strided::new(addr, shape, strides, (8, 8), &"f")
                 .map(|_| ())
                 .map_err(|f| f.status)
         };

@@ -4,38 +4,31 @@
 //! strides, and every axis whose stride was negative is then inverted.
 
 use super::validate::Strided;
-use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, ShapeBuilder};
+use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder};
 
 /// Address of the element with the lowest address, and the absolute strides. The stride
 /// of an axis of length 1 is never used to reach an element, so it is set to 0: the caller
 /// may pass any value there (even `PTRDIFF_MIN`, whose absolute value is no `isize`).
-fn lowest(s: &Strided) -> (usize, Vec<usize>) {
-    let used = |n: usize, st: isize| if n > 1 { st } else { 0 };
-    let strides: Vec<isize> = s
-        .shape
-        .iter()
-        .zip(&s.strides)
-        .map(|(&n, &st)| used(n, st))
-        .collect();
-    let below: usize = s
-        .shape
-        .iter()
-        .zip(&strides)
-        .filter(|&(_, &st)| st < 0)
-        .map(|(&n, &st)| st.unsigned_abs() * (n - 1))
-        .sum();
-    (
-        s.addr - below * s.itemsize,
-        strides.iter().map(|st| st.unsigned_abs()).collect(),
-    )
+fn lowest(s: &Strided<'_>) -> (usize, IxDyn) {
+    let mut strides = IxDyn::zeros(s.shape.len());
+    let mut below = 0;
+    for ((abs, &n), &st) in strides.slice_mut().iter_mut().zip(s.shape).zip(s.strides) {
+        if n > 1 {
+            *abs = st.unsigned_abs();
+            if st < 0 {
+                below += *abs * (n - 1);
+            }
+        }
+    }
+    (s.addr - below * s.itemsize, strides)
 }
 
 /// The axes to invert after building the view: longer than 1, with a negative stride.
-fn negative_axes(s: &Strided) -> impl Iterator<Item = Axis> + '_ {
+fn negative_axes<'s>(s: &'s Strided<'_>) -> impl Iterator<Item = Axis> + 's {
     let negative = s
         .shape
         .iter()
-        .zip(&s.strides)
+        .zip(s.strides)
         .map(|(&n, &st)| n > 1 && st < 0);
     negative
         .enumerate()
@@ -46,19 +39,18 @@ fn negative_axes(s: &Strided) -> impl Iterator<Item = Axis> + '_ {
 /// # Safety
 /// `s` was validated by [`Strided::new`] for `T`'s size and alignment, every element it
 /// describes is initialised memory readable for `'a`, and nothing writes to it for `'a`.
-pub(crate) unsafe fn array<'a, T>(s: &Strided) -> ArrayViewD<'a, T> {
+pub(crate) unsafe fn array<'a, T>(s: &Strided<'_>) -> ArrayViewD<'a, T> {
     debug_assert_eq!(s.itemsize, size_of::<T>());
     if s.is_empty() {
-        return ArrayViewD::from_shape(IxDyn(&s.shape), &[])
+        return ArrayViewD::from_shape(IxDyn(s.shape), &[])
             .expect("an empty shape fits an empty slice");
     }
     let (addr, strides) = lowest(s);
     // SAFETY: validation proved the pointer non-NULL and aligned, the extent within isize
     // and the address space; the caller guarantees the memory is readable and unaliased by
     // writers for 'a. Strides are non-negative here, as ndarray requires.
-    let mut v = unsafe {
-        ArrayViewD::from_shape_ptr(IxDyn(&s.shape).strides(IxDyn(&strides)), addr as *const T)
-    };
+    let mut v =
+        unsafe { ArrayViewD::from_shape_ptr(IxDyn(s.shape).strides(strides), addr as *const T) };
     negative_axes(s).for_each(|ax| v.invert_axis(ax));
     v
 }
@@ -66,25 +58,24 @@ pub(crate) unsafe fn array<'a, T>(s: &Strided) -> ArrayViewD<'a, T> {
 /// # Safety
 /// As [`array`], and the memory is writable and accessed by nothing else for `'a`;
 /// [`super::validate::no_overlap`] proved that no two elements share an address.
-pub(crate) unsafe fn array_mut<'a, T>(s: &Strided) -> ArrayViewMutD<'a, T> {
+pub(crate) unsafe fn array_mut<'a, T>(s: &Strided<'_>) -> ArrayViewMutD<'a, T> {
     debug_assert_eq!(s.itemsize, size_of::<T>());
     if s.is_empty() {
-        return ArrayViewMutD::from_shape(IxDyn(&s.shape), &mut [])
+        return ArrayViewMutD::from_shape(IxDyn(s.shape), &mut [])
             .expect("an empty shape fits an empty slice");
     }
     let (addr, strides) = lowest(s);
     // SAFETY: as in `array`, plus: the caller guarantees exclusive access for 'a and the
     // aliasing check proved the elements distinct, as a mutable view requires.
-    let mut v = unsafe {
-        ArrayViewMutD::from_shape_ptr(IxDyn(&s.shape).strides(IxDyn(&strides)), addr as *mut T)
-    };
+    let mut v =
+        unsafe { ArrayViewMutD::from_shape_ptr(IxDyn(s.shape).strides(strides), addr as *mut T) };
     negative_axes(s).for_each(|ax| v.invert_axis(ax));
     v
 }
 
 /// # Safety
 /// As [`array`], for a one-dimensional descriptor.
-pub(crate) unsafe fn vector<'a, T>(s: &Strided) -> ArrayView1<'a, T> {
+pub(crate) unsafe fn vector<'a, T>(s: &Strided<'_>) -> ArrayView1<'a, T> {
     // SAFETY: forwarded contract.
     let v = unsafe { array::<T>(s) };
     v.into_dimensionality()
@@ -101,20 +92,14 @@ mod tests {
         // nothing) but its absolute value made ndarray's debug checks panic.
         let data = [1.0f64, 2.0, 3.0];
         for st in [isize::MIN, isize::MAX, -5, 0] {
-            let s = Strided::new(
-                data.as_ptr() as usize,
-                vec![1, 3],
-                Some(vec![st, 1]),
-                (8, 8),
-                &"f",
-            )
-            .unwrap();
+            let strides = [st, 1];
+            let s = Strided::new(data.as_ptr() as usize, &[1, 3], &strides, (8, 8), &"f").unwrap();
             // SAFETY: `s` describes `data`, which outlives the view and is not written.
             let v = unsafe { array::<f64>(&s) };
             assert_eq!(v.iter().copied().collect::<Vec<_>>(), data, "stride {st}");
         }
         let last = data.as_ptr() as usize + 16;
-        let s = Strided::new(last, vec![3, 1], Some(vec![-1, isize::MIN]), (8, 8), &"f").unwrap();
+        let s = Strided::new(last, &[3, 1], &[-1, isize::MIN], (8, 8), &"f").unwrap();
         // SAFETY: as above; the reversed view starts at the last element.
         let v = unsafe { array::<f64>(&s) };
         assert_eq!(v.iter().copied().collect::<Vec<_>>(), [3.0, 2.0, 1.0]);
