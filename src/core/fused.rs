@@ -15,7 +15,6 @@
 //! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
 //! array that axis is the row itself, which is then split too.
 
-use super::MAX_NDIM;
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
 use super::value::{Divisor, Element, Real, Value, Work};
@@ -24,6 +23,10 @@ use std::ops::Range;
 
 /// Elements of a row processed per step: the input rows of one step stay in L1.
 pub(crate) const BLOCK: usize = 512;
+
+/// The most axes the sweep handles (arrays with more, however rare, go axis by axis): its
+/// odometer and layout live in fixed arrays of this length, so that it allocates nothing.
+const AXES: usize = 16;
 
 /// One requested output: its axis and that axis's stencil.
 pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
@@ -48,7 +51,7 @@ pub(crate) fn sweep<T: Element>(
         return false;
     };
     // Copied (without allocating), as `os` borrows the outputs mutably.
-    let mut shape = [0usize; MAX_NDIM];
+    let mut shape = [0usize; AXES];
     let shape = &mut shape[..f.ndim()];
     shape.copy_from_slice(outs[0].shape());
     let shape = &*shape;
@@ -68,7 +71,7 @@ pub(crate) fn sweep<T: Element>(
     let (row_out, row_f, f_len) = (start(m, out_start), start(m, f_start), f.shape()[m]);
 
     // Odometer over the outer axes (global indices), slowest-varying first.
-    let mut index = [0usize; MAX_NDIM];
+    let mut index = [0usize; AXES];
     index[split] = out_start;
     let rows: usize = layout.outer().iter().map(|&k| shape[k]).product();
     for _ in 0..rows {
@@ -153,9 +156,9 @@ pub(crate) fn sweep<T: Element>(
 struct RowLayout {
     inner: usize,
     /// `outer[..ndim - 1]`: the axes other than `inner`, slowest-varying first.
-    outer: [usize; MAX_NDIM],
+    outer: [usize; AXES],
     /// `strides[..ndim]`.
-    strides: [usize; MAX_NDIM],
+    strides: [usize; AXES],
     ndim: usize,
 }
 
@@ -165,6 +168,9 @@ impl RowLayout {
     fn of<T, V>(f: &ArrayViewD<'_, T>, outs: &[ArrayViewMutD<'_, V>]) -> Option<Self> {
         let first = outs.first()?;
         let shape = first.shape();
+        if shape.len() > AXES {
+            return None;
+        }
         // Axes of length 1 may carry any stride: they do not count.
         let same = |a: &[isize], b: &[isize]| {
             a.iter()
@@ -184,11 +190,11 @@ impl RowLayout {
             return None;
         }
         let ndim = shape.len();
-        let mut strides = [0; MAX_NDIM];
+        let mut strides = [0; AXES];
         for (s, &fs) in strides.iter_mut().zip(f.strides()) {
             *s = fs as usize;
         }
-        let mut outer = [0; MAX_NDIM];
+        let mut outer = [0; AXES];
         for (o, k) in outer.iter_mut().zip((0..ndim).filter(|&k| k != inner)) {
             *o = k;
         }

@@ -571,6 +571,30 @@ mod tests {
     }
 
     #[test]
+    fn arrays_with_many_axes_match_their_squeezed_form() {
+        // More axes than the single sweep handles (16), and than the C ABI accepts (64):
+        // the Rust API takes them, and axes of length 1 change nothing.
+        use ndarray::{ArrayD, IxDyn};
+        let f2 = Array2::from_shape_fn((4, 5), |(i, j)| ((i * 7 + j * j * 3) % 11) as f64);
+        let want = gradient(f2.view(), &[Spacing::Scalar(0.5)], None, 2).unwrap();
+        for ndim in [17, 70] {
+            let mut shape = vec![1; ndim];
+            shape[3] = 4;
+            shape[ndim - 2] = 5;
+            let f = ArrayD::from_shape_vec(IxDyn(&shape), f2.iter().copied().collect()).unwrap();
+            let axes = [3, -2];
+            let got = gradient(f.view(), &[Spacing::Scalar(0.5)], Some(&axes), 2).unwrap();
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(
+                    g.iter().collect::<Vec<_>>(),
+                    w.iter().collect::<Vec<_>>(),
+                    "{ndim}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_zero_length_axis_that_is_not_requested_is_fine() {
         let f = Array2::<f64>::zeros((0, 3));
         let g = gradient(f.view(), &[], Some(&[1]), 1).unwrap();
