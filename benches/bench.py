@@ -16,9 +16,9 @@ medians are reported. Figures:
 After the table: two threads over one, for us and for the ordinary-store probe split
 between two threads (what the memory system itself gains from a second core), and, for the
 1-D coordinates case, numpy's formula compiled in C for this CPU's widest vectors (what its
-divisions cost here, at best); for 4096x4096 and 256^3, numpy's central difference in C
-with the outputs written one block after another (as the library does in 3-D) and side by
-side (what the order of the writes costs here); and each axis of 256^3 alone.
+divisions cost here, at best); for 4096x4096, 256^3 and 128^3, numpy's central difference
+in C with the outputs written one block after another (as the library does in 3-D) and side
+by side (what the order of the writes costs here); and each axis of 256^3 alone.
 
 The library writes into outputs allocated (and touched) once; numpy allocates its own at
 every call, as it must. Inputs and outputs are carved from one allocation, 1088 bytes
@@ -267,6 +267,8 @@ def main():
     results["t"] = workload("4096x4096 transposed (C array .T)", (4096, 4096), transpose=True, repeats=reps, threads=(1,))
     results["c2d"] = workload("4096x4096 C, coordinates on axis 0", (4096, 4096), coords_axis=0, repeats=reps)
     results["c3"] = workload("256^3 C, unit, eo1", (256, 256, 256), repeats=reps, central=True)
+    results["c3s"] = workload("128^3 C, unit, eo1", (128, 128, 128), repeats=reps, central=True,
+                              threads=(1,))
     results["c3d"] = workload("256^3 C, coordinates on axis 0", (256, 256, 256), coords_axis=0, repeats=reps)
     results["c1d"] = workload("1-D 2^25, coordinates", (1 << 25,), coords_axis=0, repeats=max(3, reps // 2),
                               threads=(1, 2))
@@ -303,7 +305,7 @@ def main():
               f"probe {r['probe ordinary'] / r['probe ordinary 2 threads']:.2f}x")
     print(f"numpy's central difference in C (interior points, -O3 -march=native), the outputs one "
           f"{LIBRARY_BLOCK}-point block after another / side by side; ours on 1 thread:")
-    for key, label in [("c1", "4096x4096"), ("c3", "256^3")]:
+    for key, label in [("c1", "4096x4096"), ("c3", "256^3"), ("c3s", "128^3")]:
         r = results[key]
         print(f"  {label:10} {r['probe central blocks'] * 1e3:.2f} ms / "
               f"{r['probe central side by side'] * 1e3:.2f} ms; ours {r['1 thread'] * 1e3:.2f} ms")
