@@ -11,15 +11,21 @@
 //! One test function: the counters are global, and other tests running at the same time
 //! in this binary would add to them.
 
-use gradient::ffi::{grad_gradient, grad_gradient_f64, grad_spacing, grad_status};
+use gradient::ffi::{
+    grad_dtype, grad_gradient, grad_gradient_f64, grad_layout, grad_spacing, grad_spacing_kind,
+    grad_status,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+/// The system allocator, counting.
 struct Counting;
 
+/// Allocations (and reallocations) since the last `measure`.
 static CALLS: AtomicUsize = AtomicUsize::new(0);
+/// The largest of them, in bytes.
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 
 fn counted(layout: Layout) {
@@ -68,14 +74,16 @@ fn measure(call: impl FnOnce() -> grad_status) -> (usize, usize) {
 
 /// `grad_gradient_f64` on a C-ordered array into one stacked output buffer.
 fn f64_call(f: &[f64], shape: &[usize], out: &mut [f64], threads: usize) -> grad_status {
-    // SAFETY: `f` holds prod(shape) doubles and `out` ndim times that (asserted by callers),
-    // both live for the call.
+    assert_eq!(f.len(), shape.iter().product::<usize>());
+    assert_eq!(out.len(), shape.len() * f.len());
+    // SAFETY: `f` holds prod(shape) doubles and `out` ndim times that (asserted above),
+    // both alive for the call.
     unsafe {
         grad_gradient_f64(
             f.as_ptr(),
             shape.len(),
             shape.as_ptr(),
-            0,
+            grad_layout::RowMajor as i32,
             ptr::null(),
             1,
             out.as_mut_ptr(),
@@ -123,15 +131,15 @@ fn allocations_stay_small_and_few() {
         .collect();
     let spacing = [
         grad_spacing {
-            kind: 4,
-            dtype: 1,
+            kind: grad_spacing_kind::Coordinates as i32,
+            dtype: grad_dtype::F64 as i32,
             h: 0.0,
             coordinates: x.as_ptr().cast(),
             length: rows,
             stride: 1,
         },
         grad_spacing {
-            kind: 0,
+            kind: grad_spacing_kind::Unit as i32,
             dtype: 0,
             h: 0.0,
             coordinates: ptr::null(),
@@ -151,7 +159,7 @@ fn allocations_stay_small_and_few() {
             // `shape`, `rows` coordinates), all alive for the call.
             unsafe {
                 grad_gradient(
-                    1,
+                    grad_dtype::F64 as i32,
                     f.as_ptr().cast(),
                     2,
                     shape.as_ptr(),
