@@ -93,8 +93,8 @@ fn f64_call(f: &[f64], shape: &[usize], out: &mut [f64], threads: usize) -> grad
     }
 }
 
-/// Bytes of the largest list a call may allocate (tens of bytes per output: descriptors,
-/// views, stencils), far below any array's size here.
+/// Bytes of the largest list a call may allocate (descriptors, views or stencils of a few
+/// outputs: hundreds of bytes here), far below any array's size here.
 const LIST: usize = 4096;
 
 #[test]

@@ -50,11 +50,7 @@ pub(crate) fn sweep<T: Element>(
     let Some(fs) = f.as_slice_memory_order() else {
         return false;
     };
-    // Copied (without allocating), as `os` borrows the outputs mutably.
-    let mut shape = [0usize; AXES];
-    let shape = &mut shape[..f.ndim()];
-    shape.copy_from_slice(outs[0].shape());
-    let shape = &*shape;
+    let shape = layout.shape();
     let Some(mut os) = outs
         .iter_mut()
         .map(|o| o.as_slice_memory_order_mut())
@@ -150,10 +146,13 @@ pub(crate) fn sweep<T: Element>(
     true
 }
 
-/// Where the rows are: the unit-stride axis, the others from slowest to fastest, and the
-/// common element strides. Fixed arrays, as `sweep`'s index: no allocation, and plain
-/// indexing in the per-row loop (`IxDyn` indexing there cost 8% on 4096 x 4096).
+/// Where the rows are: the outputs' shape, the unit-stride axis, the others from slowest to
+/// fastest, and the common element strides. Fixed arrays, as `sweep`'s index: no
+/// allocation, and plain indexing in the per-row loop (`IxDyn` indexing there was slower
+/// in a side-by-side run).
 struct RowLayout {
+    /// `shape[..ndim]`: the outputs' (the input differs only along the split axis).
+    shape: [usize; AXES],
     inner: usize,
     /// `outer[..ndim - 1]`: the axes other than `inner`, slowest-varying first.
     outer: [usize; AXES],
@@ -190,7 +189,8 @@ impl RowLayout {
             return None;
         }
         let ndim = shape.len();
-        let mut strides = [0; AXES];
+        let (mut dims, mut strides) = ([0; AXES], [0; AXES]);
+        dims[..ndim].copy_from_slice(shape);
         for (s, &fs) in strides.iter_mut().zip(f.strides()) {
             *s = fs as usize;
         }
@@ -200,11 +200,16 @@ impl RowLayout {
         }
         outer[..ndim - 1].sort_by_key(|&k| std::cmp::Reverse(strides[k]));
         Some(RowLayout {
+            shape: dims,
             inner,
             outer,
             strides,
             ndim,
         })
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape[..self.ndim]
     }
 
     fn outer(&self) -> &[usize] {

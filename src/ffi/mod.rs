@@ -99,9 +99,12 @@ pub unsafe extern "C" fn grad_gradient(
         // SAFETY: `shape` holds `ndim` readable elements (this function's contract); `copy`
         // checks NULL, alignment and size before reading.
         let shape = unsafe { copy(shape, ndim, &mut shape_buf, &"shape") }?;
+        // C order: the strides of a NULL `strides` and of outputs without `out_strides`.
+        let mut c_order_buf = [0isize; GRAD_MAX_NDIM];
+        let c_order = c_strides(shape, &mut c_order_buf);
         let mut strides_buf = [0isize; GRAD_MAX_NDIM];
         let strides = match strides.is_null() {
-            true => c_strides(shape, &mut strides_buf),
+            true => c_order,
             // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
             false => unsafe { copy(strides, ndim, &mut strides_buf, &"strides") }?,
         };
@@ -156,8 +159,6 @@ pub unsafe extern "C" fn grad_gradient(
         let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?.to_vec();
 
         let input = Strided::new(f as usize, shape, strides, dtype.layout(), &"f")?;
-        let mut c_order_buf = [0isize; GRAD_MAX_NDIM];
-        let c_order = c_strides(shape, &mut c_order_buf);
         let outputs = out
             .iter()
             .enumerate()

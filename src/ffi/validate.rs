@@ -95,23 +95,25 @@ pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &dyn Display) -> Re
 /// gets meaningless strides, and [`Strided::new`] refuses that shape before using them.
 pub(crate) fn c_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
     let strides = &mut buf[..shape.len()];
-    let mut step = 1isize;
-    for (s, &n) in strides.iter_mut().zip(shape).rev() {
-        *s = step;
-        step = step.wrapping_mul(n.max(1) as isize);
-    }
+    running_products(strides.iter_mut().zip(shape).rev());
     strides
 }
 
 /// Fortran-order (column-major) element strides for `shape`, as [`c_strides`].
 pub(crate) fn f_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
     let strides = &mut buf[..shape.len()];
+    running_products(strides.iter_mut().zip(shape));
+    strides
+}
+
+/// Each stride, fastest axis first, is the product of the lengths before it, lengths of 0
+/// counted as 1 (an empty array's strides reach no element either way).
+fn running_products<'s>(axes: impl Iterator<Item = (&'s mut isize, &'s usize)>) {
     let mut step = 1isize;
-    for (s, &n) in strides.iter_mut().zip(shape) {
+    for (s, &n) in axes {
         *s = step;
         step = step.wrapping_mul(n.max(1) as isize);
     }
-    strides
 }
 
 /// A validated strided array: address of element `[0, …, 0]`, shape, strides in elements.
