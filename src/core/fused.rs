@@ -15,6 +15,7 @@
 //! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
 //! array that axis is the row itself, which is then split too.
 
+use super::PerAxis;
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
 use super::value::{Divisor, Element, Real, Value, Work};
@@ -44,27 +45,99 @@ pub(crate) fn sweep<T: Element>(
     split: usize,
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
-    let Some(layout) = RowLayout::of(f, outs) else {
+    // The outputs' shape, copied: the layout holds it while the outputs are written.
+    let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
+        return false;
+    };
+    let Some(layout) = RowLayout::of(&shape, f, outs) else {
         return false;
     };
     let Some(fs) = f.as_slice_memory_order() else {
         return false;
     };
-    let shape = layout.shape();
     let Some(mut os) = outs
         .iter_mut()
         .map(|o| o.as_slice_memory_order_mut())
-        .collect::<Option<Vec<_>>>()
+        .collect::<Option<PerAxis<_>>>()
     else {
         return false;
     };
+    let window = Window {
+        f_start,
+        f_len: f.shape()[layout.inner],
+        out_start,
+        split,
+    };
+    rows(fs, &mut os, &layout, window, jobs);
+    true
+}
+
+/// The sweep over a dense array and dense outputs given as slices: the elements of each in
+/// memory order, `shape` and `strides` (in elements) shared by all, every stride of an axis
+/// longer than 1 non-negative, and no gap between elements (the layout of a C or Fortran
+/// array, or any permutation of its axes). Returns `false`, having written nothing, if the
+/// layout is not such, or has more than 16 axes.
+pub(crate) fn sweep_dense<T: Element>(
+    f: &[T],
+    shape: &[usize],
+    strides: &[isize],
+    outs: &mut [&mut [T::Out]],
+    jobs: &[Job<'_, T::Out>],
+) -> bool {
+    let Some(layout) = RowLayout::new(shape, strides) else {
+        return false;
+    };
+    let count = shape.iter().product::<usize>();
+    let extent = (layout.outer().iter())
+        .map(|&k| (shape[k] - 1) * layout.strides[k])
+        .sum::<usize>()
+        + shape[layout.inner];
+    if extent != count || f.len() != count || outs.iter().any(|o| o.len() != count) {
+        return false;
+    }
+    let whole = Window {
+        f_start: 0,
+        f_len: shape[layout.inner],
+        out_start: 0,
+        split: 0,
+    };
+    rows(f, outs, &layout, whole, jobs);
+    true
+}
+
+/// Which part of the array a sweep computes: output rows `out_start..` of axis `split` from
+/// input rows `f_start..` (both 0 for the whole array), and the input's length along the
+/// rows' own axis (shorter than the outputs' only when threads split a 1-D array).
+#[derive(Clone, Copy)]
+struct Window {
+    f_start: usize,
+    f_len: usize,
+    out_start: usize,
+    split: usize,
+}
+
+/// The sweep's loop: every row of the outputs, block by block, every job per block.
+fn rows<T: Element>(
+    fs: &[T],
+    os: &mut [&mut [T::Out]],
+    layout: &RowLayout,
+    window: Window,
+    jobs: &[Job<'_, T::Out>],
+) {
+    let Window {
+        f_start,
+        f_len,
+        out_start,
+        split,
+    } = window;
+    let shape = layout.shape;
     let (m, n) = (layout.inner, shape[layout.inner]);
     let start = |k: usize, global: usize| if k == split { global } else { 0 };
     // Global indices along the rows of the first output and the first input sample, and
     // the input row's length: the rows are whole unless they are what threads split. That
     // happens only to a 1-D array (every other axis of length 1), which has no derivative
     // across rows, so `across_rows` always sees whole rows.
-    let (row_out, row_f, f_len) = (start(m, out_start), start(m, f_start), f.shape()[m]);
+    let (row_out, row_f) = (start(m, out_start), start(m, f_start));
 
     // Odometer over the outer axes (global indices), slowest-varying first.
     let mut index = [0usize; AXES];
@@ -114,7 +187,7 @@ pub(crate) fn sweep<T: Element>(
             let paired = row_out == row_f
                 && c0 < c1
                 && jobs.len() == 2
-                && two_side_by_side::<T>(&mut os, o_row + c0..o_row + c1, sources);
+                && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
             let parts: &[(usize, usize)] = match paired {
                 true => &[(b0, c0), (c1, b1)],
                 false => &[(b0, b1)],
@@ -143,33 +216,30 @@ pub(crate) fn sweep<T: Element>(
             index[k] = start(k, out_start);
         }
     }
-    true
 }
 
 /// Where the rows are: the outputs' shape, the unit-stride axis, the others from slowest to
 /// fastest, and the common element strides. Fixed arrays, as `sweep`'s index: no
 /// allocation, and plain indexing in the per-row loop (`IxDyn` indexing there was slower
 /// in a side-by-side run).
-struct RowLayout {
-    /// `shape[..ndim]`: the outputs' (the input differs only along the split axis).
-    shape: [usize; AXES],
+struct RowLayout<'s> {
+    /// The outputs' shape (the input differs only along the split axis).
+    shape: &'s [usize],
     inner: usize,
     /// `outer[..ndim - 1]`: the axes other than `inner`, slowest-varying first.
     outer: [usize; AXES],
     /// `strides[..ndim]`.
     strides: [usize; AXES],
-    ndim: usize,
 }
 
-impl RowLayout {
-    /// The layout shared by `f` and every output, if there is one with a unit-stride axis
-    /// and no negative strides.
-    fn of<T, V>(f: &ArrayViewD<'_, T>, outs: &[ArrayViewMutD<'_, V>]) -> Option<Self> {
-        let first = outs.first()?;
-        let shape = first.shape();
-        if shape.len() > AXES {
-            return None;
-        }
+impl<'s> RowLayout<'s> {
+    /// The layout shared by `f` and every output (of `shape`), if there is one with a
+    /// unit-stride axis and no negative strides.
+    fn of<T, V>(
+        shape: &'s [usize],
+        f: &ArrayViewD<'_, T>,
+        outs: &[ArrayViewMutD<'_, V>],
+    ) -> Option<Self> {
         // Axes of length 1 may carry any stride: they do not count.
         let same = |a: &[isize], b: &[isize]| {
             a.iter()
@@ -177,43 +247,55 @@ impl RowLayout {
                 .zip(shape)
                 .all(|((x, y), &n)| n <= 1 || x == y)
         };
+        // No negative stride, not even where an output window has length 1: the input
+        // window may be longer there (threads), and its rows are then reached by stride.
         if f.strides().iter().any(|&s| s < 0)
             || outs.iter().any(|o| !same(o.strides(), f.strides()))
         {
             return None;
         }
-        let inner = (0..shape.len())
-            .filter(|&k| shape[k] > 1)
-            .min_by_key(|&k| f.strides()[k])?;
-        if f.strides()[inner] != 1 {
+        Self::new(shape, f.strides())
+    }
+
+    /// The layout of arrays of `shape` and `strides`, if it has a unit-stride axis, no
+    /// negative stride on an axis longer than 1, and at most 16 axes.
+    #[inline(always)]
+    fn new(shape: &'s [usize], strides: &[isize]) -> Option<Self> {
+        let ndim = shape.len();
+        if ndim > AXES || strides.len() != ndim {
             return None;
         }
-        let ndim = shape.len();
-        let (mut dims, mut strides) = ([0; AXES], [0; AXES]);
-        dims[..ndim].copy_from_slice(shape);
-        for (s, &fs) in strides.iter_mut().zip(f.strides()) {
-            *s = fs as usize;
+        // An axis of length 1 may carry any stride: a negative one is taken as 0 (it reaches
+        // no other element of a whole array; `of` refuses it for windows).
+        let mut unsigned = [0; AXES];
+        for ((u, &s), &n) in unsigned.iter_mut().zip(strides).zip(shape) {
+            *u = match usize::try_from(s) {
+                Ok(s) => s,
+                Err(_) if n <= 1 => 0,
+                Err(_) => return None,
+            };
+        }
+        let inner = (0..ndim)
+            .filter(|&k| shape[k] > 1)
+            .min_by_key(|&k| unsigned[k])?;
+        if unsigned[inner] != 1 {
+            return None;
         }
         let mut outer = [0; AXES];
         for (o, k) in outer.iter_mut().zip((0..ndim).filter(|&k| k != inner)) {
             *o = k;
         }
-        outer[..ndim - 1].sort_by_key(|&k| std::cmp::Reverse(strides[k]));
+        outer[..ndim - 1].sort_by_key(|&k| std::cmp::Reverse(unsigned[k]));
         Some(RowLayout {
-            shape: dims,
+            shape,
             inner,
             outer,
-            strides,
-            ndim,
+            strides: unsigned,
         })
     }
 
-    fn shape(&self) -> &[usize] {
-        &self.shape[..self.ndim]
-    }
-
     fn outer(&self) -> &[usize] {
-        &self.outer[..self.ndim - 1]
+        &self.outer[..self.shape.len() - 1]
     }
 }
 

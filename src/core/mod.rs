@@ -19,12 +19,20 @@ pub use error::GradError;
 pub use spacing::{Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
-use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Slice};
+use ndarray::{
+    Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn,
+    ShapeBuilder, Slice,
+};
 use spacing::AxisSpacing;
 use stencil::AxisStencil;
 
 /// The largest number of dimensions accepted by the C ABI (numpy's own limit is 64).
 pub const MAX_NDIM: usize = 64;
+
+/// A per-call list with one entry per axis or per output (axes, stencils, views): inline
+/// up to four entries, as `ndarray`'s `IxDyn` keeps its shape, so that a call on an array
+/// of up to four axes allocates nothing for it; on the heap beyond.
+pub(crate) type PerAxis<T> = smallvec::SmallVec<[T; 4]>;
 
 /// Computes the gradient of `f` along each requested axis into the caller's arrays, as
 /// `numpy.gradient(f, *spacing, axis=axes, edge_order=edge_order)` would, bit for bit.
@@ -100,6 +108,60 @@ pub fn gradient_into_threads<T: Element, D: Dimension>(
     Ok(())
 }
 
+/// [`gradient_into_threads`] on a dense array and dense outputs given as slices of their
+/// elements in memory order, which spares a call on a small array the cost of building
+/// views. `f` and every output have `shape` and the same `strides` (in elements; any value
+/// on an axis of length 1), no negative stride on a longer axis, and no gap or overlap
+/// between their elements: the layout of a C or Fortran array, or any permutation of its
+/// axes; each slice holds exactly `prod(shape)` elements.
+///
+/// # Errors
+/// As [`gradient_into`].
+///
+/// # Panics
+/// If the slices do not have that layout (the caller's contract).
+///
+/// # Threads
+/// Pure function of its arguments: any number of calls may run concurrently.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gradient_into_dense<T: Element>(
+    f: &[T],
+    shape: &[usize],
+    strides: &[isize],
+    spacing: &[Spacing<'_>],
+    axes: Option<&[isize]>,
+    edge_order: i32,
+    out: &mut [&mut [T::Out]],
+    threads: usize,
+) -> Result<(), GradError> {
+    let plan = Plan::<T::Out>::new(shape, spacing, axes, edge_order)?;
+    if out.len() != plan.outputs {
+        return Err(GradError::OutputCount {
+            given: out.len(),
+            expected: plan.outputs,
+        });
+    }
+    if plan.jobs.is_empty() {
+        return Ok(());
+    }
+    let threads = useful_threads(f.len(), threads);
+    if threads <= 1 && fused::sweep_dense(f, shape, strides, out, &plan.jobs) {
+        return Ok(());
+    }
+    // Threads, or more axes than the sweep takes: as views.
+    let strides: PerAxis<usize> = (strides.iter().zip(shape))
+        .map(|(&s, &n)| if n > 1 { s as usize } else { 0 })
+        .collect();
+    let dim = || IxDyn(shape).strides(IxDyn(&strides));
+    let contract = "dense slices of the shape and strides given";
+    let f = ArrayViewD::from_shape(dim(), f).expect(contract);
+    let out = out
+        .iter_mut()
+        .map(|o| ArrayViewMutD::from_shape(dim(), o).expect(contract));
+    plan.run(&f, out, threads);
+    Ok(())
+}
+
 /// How many of `threads` an array of `count` elements gets (0 or 1: the calling thread).
 /// Fuzzing builds (cargo-fuzz sets `--cfg fuzzing`) give every array all its threads, so
 /// that the fuzzers, whose arrays are small, keep exercising the split.
@@ -140,7 +202,7 @@ where
 struct Plan<'a, V: Value> {
     outputs: usize,
     /// One per output; none when `f` is empty (there is nothing to compute).
-    jobs: Vec<fused::Job<'a, V>>,
+    jobs: PerAxis<fused::Job<'a, V>>,
 }
 
 impl<'a, V: Value> Plan<'a, V> {
@@ -172,22 +234,20 @@ impl<'a, V: Value> Plan<'a, V> {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
             return Ok(Plan {
                 outputs: axes.len(),
-                jobs: Vec::new(),
+                jobs: PerAxis::new(),
             });
         }
-        let jobs = axes
-            .iter()
-            .zip(spacings)
-            .map(|(&axis, sp)| {
-                let lanes = count / shape[axis];
-                let stencil = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes);
-                Ok((axis, stencil?))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Plan {
+        let mut plan = Plan {
             outputs: axes.len(),
-            jobs,
-        })
+            jobs: PerAxis::new(),
+        };
+        // Pushed one by one: collecting into a `Result` would move the list.
+        for (&axis, sp) in axes.iter().zip(spacings) {
+            let lanes = count / shape[axis];
+            let stencil = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes)?;
+            plan.jobs.push((axis, stencil));
+        }
+        Ok(plan)
     }
 
     /// Computes every output, on up to `threads` threads (each output element is computed
@@ -262,7 +322,7 @@ fn run_window<T: Element>(
 
 /// numpy's `normalize_axis_tuple`: every axis is range-checked first, then duplicates are
 /// rejected.
-fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>, GradError> {
+fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<PerAxis<usize>, GradError> {
     let Some(axes) = axes else {
         return Ok((0..ndim).collect());
     };
@@ -276,7 +336,7 @@ fn normalize_axes(axes: Option<&[isize]>, ndim: usize) -> Result<Vec<usize>, Gra
                 _ => Err(GradError::AxisOutOfBounds { axis, ndim }),
             }
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<PerAxis<_>, _>>()?;
     for (i, a) in resolved.iter().enumerate() {
         if resolved[..i].contains(a) {
             return Err(GradError::RepeatedAxis { axis: *a });
@@ -590,6 +650,71 @@ mod tests {
                     w.iter().collect::<Vec<_>>(),
                     "{ndim}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn dense_slices_give_the_bits_of_views() {
+        // `gradient_into_dense` (the C ABI's path for dense arrays): C order, Fortran order,
+        // a permutation of axes, any stride on an axis of length 1, more axes than the
+        // sweep takes, and two threads; every one as `gradient` on a C-order view.
+        use ndarray::ArrayD;
+        let dense = |shape: &[usize], order: &[usize]| -> Vec<isize> {
+            // Strides of the layout whose axes, fastest first, are `order`.
+            let mut strides = vec![0isize; shape.len()];
+            let mut step = 1;
+            for &k in order {
+                strides[k] = step;
+                step *= shape[k] as isize;
+            }
+            strides
+        };
+        let cases: Vec<(Vec<usize>, Vec<usize>, usize)> = vec![
+            (vec![9], vec![0], 1),
+            (vec![5, 7], vec![1, 0], 1),
+            (vec![5, 7], vec![0, 1], 1),
+            (vec![4, 3, 6], vec![1, 2, 0], 1),
+            (vec![4, 1, 6], vec![2, 1, 0], 1),
+            (
+                [[2; 17].as_slice(), &[3]].concat(),
+                (0..18).rev().collect(),
+                1,
+            ),
+            (vec![1024, 520], vec![1, 0], 2),
+            (vec![1024, 520], vec![0, 1], 2),
+        ];
+        for (shape, order, threads) in cases {
+            let mut strides = dense(&shape, &order);
+            // The stride of an axis of length 1 reaches nothing: any value will do.
+            for (s, _) in strides.iter_mut().zip(&shape).filter(|(_, n)| **n == 1) {
+                *s = -7;
+            }
+            let count: usize = shape.iter().product();
+            let data: Vec<f64> = (0..count)
+                .map(|i| ((i * 2654435761) % 1000) as f64 / 7.0)
+                .collect();
+            // The C-order view of the same elements.
+            let positive: Vec<usize> = (strides.iter().zip(&shape))
+                .map(|(&s, &n)| if n > 1 { s as usize } else { 0 })
+                .collect();
+            let f = ArrayViewD::from_shape(IxDyn(&shape).strides(IxDyn(&positive)), &data).unwrap();
+            let spacing = [Spacing::Scalar(0.3)];
+            // Every axis long enough for edge order 2.
+            let axes: Vec<isize> = (0..shape.len() as isize)
+                .filter(|&k| shape[k as usize] > 2)
+                .collect();
+            let axes = Some(&axes[..]);
+            let want = gradient(f, &spacing, axes, 2).unwrap();
+            let mut got = vec![vec![f64::NAN; count]; want.len()];
+            let mut outs: Vec<&mut [f64]> = got.iter_mut().map(|o| &mut o[..]).collect();
+            gradient_into_dense(
+                &data, &shape, &strides, &spacing, axes, 2, &mut outs, threads,
+            )
+            .unwrap();
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                let g = ArrayD::from_shape_vec(IxDyn(&shape).strides(IxDyn(&positive)), g.clone());
+                assert_eq!(&g.unwrap(), w, "shape {shape:?} order {order:?} axis {k}");
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The C ABI: the exported `grad_` functions. Each one runs inside the panic boundary,
-//! validates every argument (see `validate`), converts it to `ndarray` views (see `view`)
-//! and calls the safe core. The only module with `unsafe`.
+//! validates every argument (see `validate`), converts the arrays to slices when they are
+//! dense and alike (the common case, which spares a small call the cost of views) or to
+//! `ndarray` views (see `view`), and calls the safe core. The only module with `unsafe`.
 //!
 //! Conventions for C callers, stated once:
 //! - **Units**: shapes and lengths count elements; strides count elements (not bytes) and
@@ -27,7 +28,9 @@ pub use types::{
     grad_spacing_kind,
 };
 
-use crate::core::{Coordinates, Element, Spacing, gradient_into_threads};
+use crate::core::{
+    Coordinates, Element, PerAxis, Spacing, gradient_into_dense, gradient_into_threads,
+};
 use libc::{c_char, c_void};
 use num_complex::Complex;
 use status::Failure;
@@ -95,21 +98,17 @@ pub unsafe extern "C" fn grad_gradient(
     boundary::status(|| {
         let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
         validate::ndim(ndim)?;
-        let mut shape_buf = [0usize; GRAD_MAX_NDIM];
         // SAFETY: `shape` holds `ndim` readable elements (this function's contract); `copy`
         // checks NULL, alignment and size before reading.
-        let shape = unsafe { copy(shape, ndim, &mut shape_buf, &"shape") }?;
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
         // C order: the strides of a NULL `strides` and of outputs without `out_strides`.
-        let mut c_order_buf = [0isize; GRAD_MAX_NDIM];
-        let c_order = c_strides(shape, &mut c_order_buf);
-        let mut strides_buf = [0isize; GRAD_MAX_NDIM];
+        let c_order = c_strides(&shape);
         let strides = match strides.is_null() {
-            true => c_order,
+            true => None,
             // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
-            false => unsafe { copy(strides, ndim, &mut strides_buf, &"strides") }?,
+            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
         };
-        let mut axes_buf = [0isize; GRAD_MAX_NDIM];
-        let axes = match (axes.is_null(), n_axes) {
+        let axes: Option<PerAxis<isize>> = match (axes.is_null(), n_axes) {
             (true, 0) => None,
             _ if n_axes > GRAD_MAX_NDIM => {
                 return Err(Failure::new(
@@ -117,17 +116,15 @@ pub unsafe extern "C" fn grad_gradient(
                     format!("n_axes is {n_axes}, more than any array has axes: some axis repeats"),
                 ));
             }
-            _ => {
-                let mut given = [0i32; GRAD_MAX_NDIM];
-                // SAFETY: `axes` holds `n_axes` elements (contract); checked by `copy`.
-                let given = unsafe { copy(axes, n_axes, &mut given, &"axes") }?;
-                let axes = &mut axes_buf[..n_axes];
-                for (a, &g) in axes.iter_mut().zip(given) {
-                    *a = g as isize;
-                }
-                Some(&*axes)
-            }
+            // SAFETY: `axes` holds `n_axes` elements (contract); checked by `borrow`.
+            _ => Some(
+                unsafe { borrow(axes, n_axes, &"axes") }?
+                    .iter()
+                    .map(|&a| a as isize)
+                    .collect(),
+            ),
         };
+        let axes: Option<&[isize]> = axes.as_deref();
         let requested = axes.map_or(ndim, <[isize]>::len);
         if n_out != requested {
             return Err(Failure::new(
@@ -145,48 +142,48 @@ pub unsafe extern "C" fn grad_gradient(
                 ),
             ));
         }
-        let mut out_buf = [std::ptr::null_mut(); GRAD_MAX_NDIM];
         // SAFETY: `out` holds `n_out` pointers (contract; n_out <= GRAD_MAX_NDIM, the number
         // of axes requested); checked by `copy`.
-        let out = unsafe { copy(out, n_out, &mut out_buf, &"out") }?;
+        let out = unsafe { copy(out, n_out, &"out") }?;
         let out_strides = match out_strides.is_null() {
             true => None,
             // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
-            // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `borrow`.
-            false => Some(unsafe { borrow(out_strides, n_out * ndim, &"out_strides") }?.to_vec()),
+            // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `copy`.
+            false => Some(unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?),
         };
-        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `borrow`.
-        let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?.to_vec();
+        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `copy`.
+        let spacing = unsafe { copy(spacing, n_spacing, &"spacing") }?;
 
-        let input = Strided::new(f as usize, shape, strides, dtype.layout(), &"f")?;
-        let outputs = out
-            .iter()
-            .enumerate()
-            .map(|(k, &p)| {
-                let st = out_strides
-                    .as_ref()
-                    .map_or(c_order, |s| &s[k * ndim..(k + 1) * ndim]);
-                Strided::new(
-                    p as usize,
-                    shape,
-                    st,
-                    dtype.output().layout(),
-                    &format_args!("out[{k}]"),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let strides = strides.as_deref().unwrap_or(&c_order);
+        let input = Strided::new(f as usize, &shape, strides, dtype.layout(), &"f")?;
+        // Pushed one by one: collecting into a `Result` would move the list, a measurable
+        // cost on a small call.
+        let mut outputs = PerAxis::new();
+        for (k, &p) in out.iter().enumerate() {
+            let st = out_strides
+                .as_ref()
+                .map_or(&c_order[..], |s| &s[k * ndim..(k + 1) * ndim]);
+            let name = format_args!("out[{k}]");
+            outputs.push(Strided::new(
+                p as usize,
+                &shape,
+                st,
+                dtype.output().layout(),
+                &name,
+            )?);
+        }
         let spacing = spacing
             .iter()
             .enumerate()
             .map(SpacingArg::new)
-            .collect::<Result<Vec<_>, _>>()?;
-        execute(Request {
+            .collect::<Result<PerAxis<_>, _>>()?;
+        execute(&Request {
             dtype,
             input,
-            spacing,
+            spacing: &spacing,
             axes,
             edge_order,
-            outputs,
+            outputs: &outputs,
             threads: n_threads,
         })
     })
@@ -232,18 +229,16 @@ pub unsafe extern "C" fn grad_gradient_f64(
 ) -> grad_status {
     boundary::status(|| {
         validate::ndim(ndim)?;
-        let mut shape_buf = [0usize; GRAD_MAX_NDIM];
         // SAFETY: `shape` holds `ndim` readable elements (contract); checked by `copy`.
-        let shape = unsafe { copy(shape, ndim, &mut shape_buf, &"shape") }?;
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
         let steps = match spacing.is_null() {
             true => None,
             // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `borrow`.
             false => Some(unsafe { borrow(spacing, ndim, &"spacing") }?),
         };
-        let mut strides_buf = [0isize; GRAD_MAX_NDIM];
         let strides = match layout {
-            l if l == grad_layout::RowMajor as i32 => c_strides(shape, &mut strides_buf),
-            l if l == grad_layout::ColumnMajor as i32 => f_strides(shape, &mut strides_buf),
+            l if l == grad_layout::RowMajor as i32 => c_strides(&shape),
+            l if l == grad_layout::ColumnMajor as i32 => f_strides(&shape),
             other => {
                 return Err(Failure::new(
                     grad_status::InvalidLayout,
@@ -252,7 +247,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
             }
         };
         let f64_layout = grad_dtype::F64.layout();
-        let input = Strided::new(f as usize, shape, strides, f64_layout, &"f")?;
+        let input = Strided::new(f as usize, &shape, &strides, f64_layout, &"f")?;
         let count: usize = shape.iter().product(); // fits: checked by Strided::new
         // `count` doubles fit in isize::MAX bytes, `ndim` times that may not even fit in usize.
         let needed = count
@@ -273,34 +268,34 @@ pub unsafe extern "C" fn grad_gradient_f64(
                 format!("out holds {out_len} doubles; {ndim} outputs of {count} need {needed}"),
             ));
         }
-        let outputs = (0..ndim)
-            .map(|k| {
-                let name = format_args!("out (axis {k})");
-                let addr = match out as usize {
-                    0 => 0,
-                    base => base
-                        .checked_add(k * count * size_of::<f64>())
-                        .ok_or_else(|| {
-                            Failure::new(
-                                grad_status::Overflow,
-                                format!("{name} lies beyond the address space"),
-                            )
-                        })?,
-                };
-                Strided::new(addr, shape, strides, f64_layout, &name)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Pushed one by one, as in `grad_gradient`.
+        let mut outputs = PerAxis::new();
+        for k in 0..ndim {
+            let name = format_args!("out (axis {k})");
+            let addr = match out as usize {
+                0 => 0,
+                base => base
+                    .checked_add(k * count * size_of::<f64>())
+                    .ok_or_else(|| {
+                        Failure::new(
+                            grad_status::Overflow,
+                            format!("{name} lies beyond the address space"),
+                        )
+                    })?,
+            };
+            outputs.push(Strided::new(addr, &shape, &strides, f64_layout, &name)?);
+        }
         let spacing = match steps {
-            None => Vec::new(),
+            None => PerAxis::new(),
             Some(h) => h.iter().copied().map(SpacingArg::Scalar).collect(),
         };
-        execute(Request {
+        execute(&Request {
             dtype: grad_dtype::F64,
             input,
-            spacing,
+            spacing: &spacing,
             axes: None,
             edge_order,
-            outputs,
+            outputs: &outputs,
             threads: n_threads,
         })
     })
@@ -433,53 +428,57 @@ impl<'a> SpacingArg<'a> {
     }
 }
 
+/// An array the call reads, as the aliasing check names it.
+#[derive(Clone, Copy)]
+enum Read {
+    Input,
+    /// The coordinates of `spacing[i]`.
+    Coordinates(usize),
+}
+
+impl std::fmt::Display for Read {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Read::Input => write!(f, "the input f"),
+            Read::Coordinates(i) => write!(f, "spacing[{i}].coordinates"),
+        }
+    }
+}
+
 /// A fully validated call, ready for the aliasing check and the core.
 struct Request<'a> {
     dtype: grad_dtype,
     input: Strided<'a>,
-    spacing: Vec<SpacingArg<'a>>,
+    spacing: &'a [SpacingArg<'a>],
     axes: Option<&'a [isize]>,
     edge_order: i32,
-    outputs: Vec<Strided<'a>>,
+    outputs: &'a [Strided<'a>],
     threads: usize,
 }
 
-fn execute(req: Request<'_>) -> Result<(), Failure> {
-    let input: (&dyn std::fmt::Display, &Strided<'_>) = (&"the input f", &req.input);
-    let names: Vec<String> = req
-        .spacing
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| matches!(s, SpacingArg::Coordinates(..)))
-        .map(|(i, _)| format!("spacing[{i}].coordinates"))
-        .collect();
-    let coordinates = req.spacing.iter().filter_map(|s| match s {
-        SpacingArg::Coordinates(_, x) => Some(x),
+fn execute(req: &Request<'_>) -> Result<(), Failure> {
+    let coordinates = req.spacing.iter().enumerate().filter_map(|(i, s)| match s {
+        SpacingArg::Coordinates(_, x) => Some((Read::Coordinates(i), x)),
         _ => None,
     });
-    let reads = std::iter::once(input).chain(
-        names
-            .iter()
-            .zip(coordinates)
-            .map(|(n, x)| (n as &dyn std::fmt::Display, x)),
-    );
-    validate::no_overlap(reads, &req.outputs)?;
+    let reads = std::iter::once((Read::Input, &req.input)).chain(coordinates);
+    validate::no_overlap(reads, req.outputs)?;
     // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output aliases
     // anything), and the caller's contract makes the memory valid for the call.
     unsafe {
         match req.dtype {
-            grad_dtype::F64 => compute::<f64>(&req),
-            grad_dtype::F32 => compute::<f32>(&req),
-            grad_dtype::C128 => compute::<Complex<f64>>(&req),
-            grad_dtype::C64 => compute::<Complex<f32>>(&req),
-            grad_dtype::I8 => compute::<i8>(&req),
-            grad_dtype::I16 => compute::<i16>(&req),
-            grad_dtype::I32 => compute::<i32>(&req),
-            grad_dtype::I64 => compute::<i64>(&req),
-            grad_dtype::U8 => compute::<u8>(&req),
-            grad_dtype::U16 => compute::<u16>(&req),
-            grad_dtype::U32 => compute::<u32>(&req),
-            grad_dtype::U64 => compute::<u64>(&req),
+            grad_dtype::F64 => compute::<f64>(req),
+            grad_dtype::F32 => compute::<f32>(req),
+            grad_dtype::C128 => compute::<Complex<f64>>(req),
+            grad_dtype::C64 => compute::<Complex<f32>>(req),
+            grad_dtype::I8 => compute::<i8>(req),
+            grad_dtype::I16 => compute::<i16>(req),
+            grad_dtype::I32 => compute::<i32>(req),
+            grad_dtype::I64 => compute::<i64>(req),
+            grad_dtype::U8 => compute::<u8>(req),
+            grad_dtype::U16 => compute::<u16>(req),
+            grad_dtype::U32 => compute::<u32>(req),
+            grad_dtype::U64 => compute::<u64>(req),
         }
     }
 }
@@ -488,37 +487,47 @@ fn execute(req: Request<'_>) -> Result<(), Failure> {
 /// `req` is validated for element type `T` (as `execute` guarantees) and its memory is
 /// valid for the call.
 unsafe fn compute<T: Element>(req: &Request<'_>) -> Result<(), Failure> {
-    // SAFETY: forwarded contract; views live only within this call.
+    // SAFETY: forwarded contract, for the coordinate arrays; views live only within this call.
+    let spacing: PerAxis<Spacing<'_>> =
+        req.spacing.iter().map(|s| unsafe { s.to_core() }).collect();
+    let (axes, edge_order, threads) = (req.axes, req.edge_order, req.threads);
+    if validate::dense_alike(&req.input, req.outputs) {
+        let (shape, strides) = (req.input.shape, req.input.strides);
+        // SAFETY: forwarded contract; dense, as just checked.
+        let f = unsafe { view::slice::<T>(&req.input) };
+        // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
+        let mut out: PerAxis<_> = (req.outputs.iter())
+            .map(|o| unsafe { view::slice_mut::<T::Out>(o) })
+            .collect();
+        return gradient_into_dense(
+            f, shape, strides, &spacing, axes, edge_order, &mut out, threads,
+        )
+        .map_err(Failure::from);
+    }
+    // SAFETY: forwarded contract.
     let f = unsafe { view::array::<T>(&req.input) };
-    // SAFETY: as above, for the coordinate arrays.
-    let spacing: Vec<Spacing<'_>> = req.spacing.iter().map(|s| unsafe { s.to_core() }).collect();
     // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
     let mut out: Vec<_> = req
         .outputs
         .iter()
         .map(|o| unsafe { view::array_mut::<T::Out>(o) })
         .collect();
-    gradient_into_threads(f, &spacing, req.axes, req.edge_order, &mut out, req.threads)
-        .map_err(Failure::from)
+    gradient_into_threads(f, &spacing, axes, edge_order, &mut out, threads).map_err(Failure::from)
 }
 
-/// Copies `len` elements of a C array (NULL allowed only when `len` is 0) to the front of
-/// `buf`, which callers size to hold them; the copy lives in the exported function's frame,
-/// so nothing the library later writes can change it.
+/// A copy of the `len` elements of a C array (NULL allowed only when `len` is 0), held by
+/// the exported function, so that nothing the library later writes can change it. Inline
+/// (no allocation) up to four elements.
 ///
 /// # Safety
 /// As [`borrow`].
-unsafe fn copy<'b, T: Copy>(
+unsafe fn copy<T: Copy>(
     ptr: *const T,
     len: usize,
-    buf: &'b mut [T],
     name: &dyn std::fmt::Display,
-) -> Result<&'b [T], Failure> {
+) -> Result<PerAxis<T>, Failure> {
     // SAFETY: forwarded contract.
-    let src = unsafe { borrow(ptr, len, name) }?;
-    let dst = &mut buf[..len];
-    dst.copy_from_slice(src);
-    Ok(dst)
+    Ok(PerAxis::from_slice(unsafe { borrow(ptr, len, name) }?))
 }
 
 /// The `len` elements of a C array (NULL allowed only when `len` is 0), checked for

@@ -13,7 +13,7 @@
 
 use super::status::{Failure, grad_status};
 use super::types::grad_dtype;
-use crate::core::MAX_NDIM;
+use crate::core::{MAX_NDIM, PerAxis};
 use std::fmt::Display;
 
 impl grad_dtype {
@@ -90,18 +90,18 @@ pub(crate) fn non_null<T>(ptr: *const T, count: usize, name: &dyn Display) -> Re
     Ok(())
 }
 
-/// C-order (row-major) element strides for `shape`, written to the front of `buf` (at
-/// least `shape.len()` long). Wrapping arithmetic: a shape whose element count overflows
-/// gets meaningless strides, and [`Strided::new`] refuses that shape before using them.
-pub(crate) fn c_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
-    let strides = &mut buf[..shape.len()];
+/// C-order (row-major) element strides for `shape`. Wrapping arithmetic: a shape whose
+/// element count overflows gets meaningless strides, and [`Strided::new`] refuses that
+/// shape before using them.
+pub(crate) fn c_strides(shape: &[usize]) -> PerAxis<isize> {
+    let mut strides = PerAxis::from_elem(0, shape.len());
     running_products(strides.iter_mut().zip(shape).rev());
     strides
 }
 
 /// Fortran-order (column-major) element strides for `shape`, as [`c_strides`].
-pub(crate) fn f_strides<'b>(shape: &[usize], buf: &'b mut [isize]) -> &'b [isize] {
-    let strides = &mut buf[..shape.len()];
+pub(crate) fn f_strides(shape: &[usize]) -> PerAxis<isize> {
+    let mut strides = PerAxis::from_elem(0, shape.len());
     running_products(strides.iter_mut().zip(shape));
     strides
 }
@@ -235,15 +235,10 @@ impl<'a> Strided<'a> {
     /// of the smaller ones, so no two elements can meet. This is the condition ndarray
     /// asserts for a mutable view, and it holds for every ordinary layout. Non-empty only.
     fn nests(&self) -> bool {
-        let mut dims = [(0usize, 0usize); MAX_NDIM];
-        let mut count = 0;
-        for (&n, &s) in self.shape.iter().zip(self.strides) {
-            if n > 1 {
-                dims[count] = (n, s.unsigned_abs() * self.itemsize);
-                count += 1;
-            }
-        }
-        let dims = &mut dims[..count];
+        let mut dims: PerAxis<(usize, usize)> = (self.shape.iter().zip(self.strides))
+            .filter(|&(&n, _)| n > 1)
+            .map(|(&n, &s)| (n, s.unsigned_abs() * self.itemsize))
+            .collect();
         dims.sort_unstable_by_key(|&(_, s)| s);
         let mut extent = self.itemsize;
         dims.iter().all(|&(n, s)| {
@@ -281,10 +276,38 @@ impl<'a> Strided<'a> {
     }
 }
 
+/// Whether the input and every output lay out their elements alike and densely: one shape,
+/// the same element strides on every axis longer than 1, and, sorted, each of those strides
+/// the product of the lengths of the axes with smaller ones (so none negative, and no gap
+/// or overlap between elements). Each array is then the slice of its element count that
+/// starts at its address: a C or Fortran array, or any permutation of its axes. Non-empty
+/// arrays only.
+pub(crate) fn dense_alike(input: &Strided<'_>, outputs: &[Strided<'_>]) -> bool {
+    let long = || {
+        (input.shape.iter().zip(input.strides))
+            .enumerate()
+            .filter(|(_, (n, _))| **n > 1)
+    };
+    let alike = outputs
+        .iter()
+        .all(|o| o.shape == input.shape && long().all(|(k, (_, &s))| o.strides[k] == s));
+    if !alike || input.is_empty() {
+        return false;
+    }
+    let mut axes: PerAxis<(usize, isize)> = long().map(|(_, (&n, &s))| (n, s)).collect();
+    axes.sort_unstable_by_key(|&(_, s)| s);
+    let mut step = 1isize;
+    axes.iter().all(|&(n, s)| {
+        let dense = s == step;
+        step *= n as isize; // at most the element count, which fits (`Strided::new`)
+        dense
+    })
+}
+
 /// Outputs must not share memory with `reads` (input and coordinates), each other, or
 /// themselves. `outputs[k]` is named "output k".
 pub(crate) fn no_overlap<'r>(
-    reads: impl Iterator<Item = (&'r dyn Display, &'r Strided<'r>)> + Clone,
+    reads: impl Iterator<Item = (impl Display, &'r Strided<'r>)> + Clone,
     outputs: &[Strided<'_>],
 ) -> Result<(), Failure> {
     let mut budget = WORK_BOUND;
@@ -321,7 +344,7 @@ pub(crate) fn no_overlap<'r>(
             ));
         }
         for (name, r) in reads.clone() {
-            decided(out.overlaps(r, &mut budget), name)?;
+            decided(out.overlaps(r, &mut budget), &name)?;
         }
         for (j, other) in outputs[..k].iter().enumerate() {
             decided(
@@ -502,22 +525,53 @@ mod tests {
         }
     }
 
+    /// No array read: the outputs are checked against each other only.
+    fn no_reads<'r>() -> impl Iterator<Item = (&'static str, &'r Strided<'r>)> + Clone {
+        std::iter::empty()
+    }
+
+    #[test]
+    fn only_arrays_laid_out_alike_without_gaps_are_dense() {
+        fn at<'a>(shape: &'a [usize], strides: &'a [isize]) -> Strided<'a> {
+            strided(1 << 20, shape, strides, 8)
+        }
+        let dense = |shape: &[usize], strides: &[isize]| dense_alike(&at(shape, strides), &[]);
+        // C order, Fortran order, a permutation of axes; any stride on an axis of length 1.
+        assert!(dense(&[3, 4], &[4, 1]));
+        assert!(dense(&[3, 4], &[1, 3]));
+        assert!(dense(&[2, 3, 4], &[1, 8, 2]));
+        assert!(dense(&[3, 1, 4], &[4, -7, 1]));
+        assert!(dense(&[1, 5], &[isize::MIN, 1]));
+        // A gap, a reversed axis, elements that meet (positions 0..12 reached, 2 and 9
+        // not), a broadcast axis, an empty array.
+        assert!(!dense(&[3, 4], &[5, 1]));
+        assert!(!dense(&[3, 4], &[-4, 1]));
+        assert!(!dense(&[2, 3, 2], &[1, 3, 4]));
+        assert!(!dense(&[3, 4], &[0, 1]));
+        assert!(!dense(&[0, 4], &[4, 1]));
+        // Outputs must share the input's strides (on axes longer than 1).
+        let input = at(&[3, 4], &[4, 1]);
+        let out = |strides| strided(1 << 21, &[3, 4], strides, 8);
+        assert!(dense_alike(&input, &[out(&[4, 1]), out(&[4, 1])]));
+        assert!(!dense_alike(&input, &[out(&[4, 1]), out(&[1, 3])]));
+        let row = at(&[1, 4], &[9, 1]);
+        assert!(dense_alike(&row, &[strided(1 << 21, &[1, 4], &[4, 1], 8)]));
+    }
+
     #[test]
     fn interleaved_components_of_one_array_are_disjoint() {
         // Three outputs that are the components of one (1000, 1000, 3) float64 array.
         let outs: Vec<Strided> = (0..3)
             .map(|k| strided(4096 + 8 * k, &[1000, 1000], &[3000, 3], 8))
             .collect();
-        assert!(no_overlap(std::iter::empty(), &outs).is_ok());
+        assert!(no_overlap(no_reads(), &outs).is_ok());
         // Column blocks of one row-major matrix: M[:, :500] and M[:, 500:].
         let left = strided(4096, &[1000, 500], &[1000, 1], 8);
         let right = strided(4096 + 8 * 500, &[1000, 500], &[1000, 1], 8);
-        assert!(no_overlap(std::iter::empty(), &[left, right]).is_ok());
+        assert!(no_overlap(no_reads(), &[left, right]).is_ok());
         let shifted = strided(4096 + 8 * 499, &[1000, 500], &[1000, 1], 8);
         assert_eq!(
-            no_overlap(std::iter::empty(), &[left, shifted])
-                .unwrap_err()
-                .status,
+            no_overlap(no_reads(), &[left, shifted]).unwrap_err().status,
             grad_status::Overlap
         );
     }
@@ -526,12 +580,12 @@ mod tests {
     fn broadcast_outputs_overlap_themselves_but_inputs_may_broadcast() {
         let out = strided(64, &[4, 3], &[0, 1], 8);
         assert_eq!(
-            no_overlap(std::iter::empty(), &[out]).unwrap_err().status,
+            no_overlap(no_reads(), &[out]).unwrap_err().status,
             grad_status::Overlap
         );
         let input = strided(64, &[4, 3], &[0, 1], 8);
         let out = strided(4096, &[4, 3], &[3, 1], 8);
-        assert!(no_overlap([(&"the input" as &dyn Display, &input)].into_iter(), &[out]).is_ok());
+        assert!(no_overlap([("the input", &input)].into_iter(), &[out]).is_ok());
     }
 
     #[test]

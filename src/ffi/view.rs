@@ -1,4 +1,5 @@
-//! Validated descriptors to `ndarray` views.
+//! Validated descriptors to slices (dense arrays, see `validate::dense_alike`) or to
+//! `ndarray` views (any other layout).
 //!
 //! ndarray wants non-negative strides: a view starts at the lowest address with absolute
 //! strides, and every axis whose stride was negative is then inverted.
@@ -71,6 +72,30 @@ pub(crate) unsafe fn array_mut<'a, T>(s: &Strided<'_>) -> ArrayViewMutD<'a, T> {
         unsafe { ArrayViewMutD::from_shape_ptr(IxDyn(s.shape).strides(strides), addr as *mut T) };
     negative_axes(s).for_each(|ax| v.invert_axis(ax));
     v
+}
+
+/// The elements of a dense array (see [`super::validate::dense_alike`]) in memory order.
+///
+/// # Safety
+/// As [`array`], and the descriptor is dense and non-empty.
+pub(crate) unsafe fn slice<'a, T>(s: &Strided<'_>) -> &'a [T] {
+    debug_assert_eq!(s.itemsize, size_of::<T>());
+    // SAFETY: validation proved the pointer non-NULL and aligned and the extent within
+    // isize; a dense array has no negative stride, so its elements are exactly the `count`
+    // elements from its address; the caller guarantees the memory is readable and not
+    // written for 'a.
+    unsafe { std::slice::from_raw_parts(s.addr as *const T, s.shape.iter().product()) }
+}
+
+/// The elements of a dense output in memory order.
+///
+/// # Safety
+/// As [`slice`], and the memory is writable and accessed by nothing else for `'a`.
+pub(crate) unsafe fn slice_mut<'a, T>(s: &Strided<'_>) -> &'a mut [T] {
+    debug_assert_eq!(s.itemsize, size_of::<T>());
+    // SAFETY: as in `slice`, plus: the caller guarantees exclusive access for 'a, and the
+    // aliasing check proved the outputs disjoint from every other array.
+    unsafe { std::slice::from_raw_parts_mut(s.addr as *mut T, s.shape.iter().product()) }
 }
 
 /// # Safety
