@@ -74,9 +74,10 @@ pub(crate) fn sweep<T: Element>(
 
 /// The sweep over a dense array and dense outputs given as slices: the elements of each in
 /// memory order, `shape` and `strides` (in elements) shared by all, every stride of an axis
-/// longer than 1 non-negative, and no gap between elements (the layout of a C or Fortran
-/// array, or any permutation of its axes). Returns `false`, having written nothing, if the
-/// layout is not such, or has more than 16 axes.
+/// longer than 1 non-negative, and no gap or overlap between elements (the layout of a C
+/// or Fortran array, or any permutation of its axes), as the caller guarantees. Returns
+/// `false`, having written nothing, if the layout has more than 16 axes or a negative
+/// stride on a long axis, or if the slices are not as long as its reach.
 pub(crate) fn sweep_dense<T: Element>(
     f: &[T],
     shape: &[usize],
