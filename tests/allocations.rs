@@ -116,6 +116,47 @@ fn allocations_stay_small_and_few() {
             "{count} allocations ({largest} bytes) for shape {shape:?}"
         );
     }
+    // The same through `grad_gradient`, with strides, axes and a step per axis given.
+    let step = |h| grad_spacing {
+        kind: grad_spacing_kind::Scalar as i32,
+        dtype: 0,
+        h,
+        coordinates: ptr::null(),
+        length: 0,
+        stride: 0,
+    };
+    let (steps, axes, strides) = ([step(0.5), step(2.0)], [-1, 0], [4isize, 1]);
+    let (first, second) = outs.split_at_mut(16);
+    let pointers = [
+        first.as_mut_ptr().cast::<c_void>(),
+        second.as_mut_ptr().cast(),
+    ];
+    let (count, largest) = measure(|| {
+        // SAFETY: every pointer covers what its arguments describe (4 x 4 C-ordered
+        // arrays, two steps, two axes, two outputs), all alive for the call.
+        unsafe {
+            grad_gradient(
+                grad_dtype::F64 as i32,
+                small.as_ptr().cast(),
+                2,
+                [4, 4].as_ptr(),
+                strides.as_ptr(),
+                steps.as_ptr(),
+                2,
+                axes.as_ptr(),
+                2,
+                1,
+                pointers.as_ptr(),
+                2,
+                ptr::null(),
+                1,
+            )
+        }
+    });
+    assert_eq!(
+        count, 0,
+        "{count} allocations ({largest} bytes) through grad_gradient"
+    );
 
     // 1100 x 900 doubles (7.9 MB in, 15.8 MB out), unit spacing, on 1 and 2 threads:
     // nothing grows with the array.

@@ -90,12 +90,7 @@ pub fn gradient_into_threads<T: Element, D: Dimension>(
     threads: usize,
 ) -> Result<(), GradError> {
     let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
-    if out.len() != plan.outputs {
-        return Err(GradError::OutputCount {
-            given: out.len(),
-            expected: plan.outputs,
-        });
-    }
+    plan.check_outputs(out.len())?;
     if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != f.shape()) {
         return Err(GradError::OutputShape {
             output,
@@ -135,12 +130,7 @@ pub(crate) fn gradient_into_dense<T: Element>(
     threads: usize,
 ) -> Result<(), GradError> {
     let plan = Plan::<T::Out>::new(shape, spacing, axes, edge_order)?;
-    if out.len() != plan.outputs {
-        return Err(GradError::OutputCount {
-            given: out.len(),
-            expected: plan.outputs,
-        });
-    }
+    plan.check_outputs(out.len())?;
     if plan.jobs.is_empty() {
         return Ok(());
     }
@@ -248,6 +238,17 @@ impl<'a, V: Value> Plan<'a, V> {
             plan.jobs.push((axis, stencil));
         }
         Ok(plan)
+    }
+
+    /// `given` outputs must be one per requested axis.
+    fn check_outputs(&self, given: usize) -> Result<(), GradError> {
+        match given == self.outputs {
+            true => Ok(()),
+            false => Err(GradError::OutputCount {
+                given,
+                expected: self.outputs,
+            }),
+        }
     }
 
     /// Computes every output, on up to `threads` threads (each output element is computed
