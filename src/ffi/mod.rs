@@ -156,8 +156,8 @@ pub unsafe extern "C" fn grad_gradient(
 
         let strides = strides.as_deref().unwrap_or(&c_order);
         let input = Strided::new(f as usize, &shape, strides, dtype.layout(), &"f")?;
-        // Pushed one by one: collecting into a `Result` would move the list, a measurable
-        // cost on a small call.
+        // Lists of validated arguments are pushed one by one: collecting into a `Result`
+        // would move the list, a measurable cost on a small call.
         let mut outputs = PerAxis::new();
         for (k, &p) in out.iter().enumerate() {
             let st = out_strides
@@ -172,15 +172,14 @@ pub unsafe extern "C" fn grad_gradient(
                 &name,
             )?);
         }
-        let spacing = spacing
-            .iter()
-            .enumerate()
-            .map(SpacingArg::new)
-            .collect::<Result<PerAxis<_>, _>>()?;
+        let mut steps = PerAxis::new();
+        for (i, s) in spacing.iter().enumerate() {
+            steps.push(SpacingArg::new((i, s))?);
+        }
         execute(&Request {
             dtype,
             input,
-            spacing: &spacing,
+            spacing: &steps,
             axes,
             edge_order,
             outputs: &outputs,

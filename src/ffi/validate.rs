@@ -235,16 +235,19 @@ impl<'a> Strided<'a> {
     /// of the smaller ones, so no two elements can meet. This is the condition ndarray
     /// asserts for a mutable view, and it holds for every ordinary layout. Non-empty only.
     fn nests(&self) -> bool {
+        self.nested_extent().is_some()
+    }
+
+    /// The bytes from the lowest element to one past the highest, if the strides nest;
+    /// `None` if they do not. (Within the validated span, so no sum overflows.)
+    fn nested_extent(&self) -> Option<usize> {
         let mut dims: PerAxis<(usize, usize)> = (self.shape.iter().zip(self.strides))
             .filter(|&(&n, _)| n > 1)
             .map(|(&n, &s)| (n, s.unsigned_abs() * self.itemsize))
             .collect();
         dims.sort_unstable_by_key(|&(_, s)| s);
-        let mut extent = self.itemsize;
-        dims.iter().all(|&(n, s)| {
-            let ok = s >= extent;
-            extent += s * (n - 1);
-            ok
+        (dims.iter()).try_fold(self.itemsize, |extent, &(n, s)| {
+            (s >= extent).then_some(extent + s * (n - 1))
         })
     }
 
@@ -277,11 +280,10 @@ impl<'a> Strided<'a> {
 }
 
 /// Whether the input and every output lay out their elements alike and densely: one shape,
-/// the same element strides on every axis longer than 1, and, sorted, each of those strides
-/// the product of the lengths of the axes with smaller ones (so none negative, and no gap
-/// or overlap between elements). Each array is then the slice of its element count that
-/// starts at its address: a C or Fortran array, or any permutation of its axes. Non-empty
-/// arrays only.
+/// the same element strides on every axis longer than 1, none of them negative, strides
+/// that nest and no gap between elements (their nested extent is exactly the elements'
+/// bytes). Each array is then the slice of its element count that starts at its address:
+/// a C or Fortran array, or any permutation of its axes. Non-empty arrays only.
 pub(crate) fn dense_alike(input: &Strided<'_>, outputs: &[Strided<'_>]) -> bool {
     let long = || {
         (input.shape.iter().zip(input.strides))
@@ -291,17 +293,11 @@ pub(crate) fn dense_alike(input: &Strided<'_>, outputs: &[Strided<'_>]) -> bool 
     let alike = outputs
         .iter()
         .all(|o| o.shape == input.shape && long().all(|(k, (_, &s))| o.strides[k] == s));
-    if !alike || input.is_empty() {
-        return false;
-    }
-    let mut axes: PerAxis<(usize, isize)> = long().map(|(_, (&n, &s))| (n, s)).collect();
-    axes.sort_unstable_by_key(|&(_, s)| s);
-    let mut step = 1isize;
-    axes.iter().all(|&(n, s)| {
-        let dense = s == step;
-        step *= n as isize; // at most the element count, which fits (`Strided::new`)
-        dense
-    })
+    let count: usize = input.shape.iter().product();
+    alike
+        && count > 0
+        && long().all(|(_, (_, &s))| s >= 0)
+        && input.nested_extent() == Some(count * input.itemsize)
 }
 
 /// Outputs must not share memory with `reads` (input and coordinates), each other, or
