@@ -5,10 +5,12 @@
 //! hand over), the arrays are walked row by row along the unit-stride axis, outermost
 //! axes first. For each block of a row, every requested output is computed while the few
 //! input rows it reads are still in the L1 cache: the input is read from memory once and
-//! each output written once. The outputs of a block are written one after another, except
-//! that two outputs whose formulas there are quotients (a 2-D array on uniform steps, away
-//! from the row's ends) are written side by side, point by point, which the memory system
-//! takes faster. The formulas are `stencil::quotient` and `stencil::three_point`, the same
+//! each output written once. Short rows (at most half a block) that follow one another in
+//! memory are taken several at a time, up to a block's length, so that each job's loop is
+//! set up once per block rather than once per row. The outputs of a block are written one
+//! after another, except that on longer rows two outputs whose formulas there are
+//! quotients (a 2-D array on uniform steps, away from the row's ends) are written side by
+//! side, point by point, which the memory system takes faster. The formulas are `stencil::quotient` and `stencil::three_point`, the same
 //! as the general path, so the bits are the same.
 //!
 //! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
@@ -117,7 +119,8 @@ struct Window {
     split: usize,
 }
 
-/// The sweep's loop: every row of the outputs, block by block, every job per block.
+/// The sweep's loop: every row of the outputs, block by block (or several short rows at a
+/// time), every job per block.
 fn rows<T: Element>(
     fs: &[T],
     os: &mut [&mut [T::Out]],
@@ -140,11 +143,18 @@ fn rows<T: Element>(
     // across rows, so `across_rows` always sees whole rows.
     let (row_out, row_f) = (start(m, out_start), start(m, f_start));
 
+    // Short rows that follow one another in memory (those of the fastest outer axis `r`,
+    // when it steps by one row) are taken up to BLOCK points at a time, so that each job
+    // runs one loop over several rows instead of one per row.
+    let adjacent = (layout.outer().last().copied())
+        .filter(|&r| n <= BLOCK / 2 && layout.strides[r] == n && row_out == row_f);
+
     // Odometer over the outer axes (global indices), slowest-varying first.
     let mut index = [0usize; AXES];
     index[split] = out_start;
     let rows: usize = layout.outer().iter().map(|&k| shape[k]).product();
-    for _ in 0..rows {
+    let mut done = 0;
+    while done < rows {
         let offset = |base: usize| {
             layout
                 .outer()
@@ -157,7 +167,26 @@ fn rows<T: Element>(
         // position on every other axis.
         let row_at =
             |k: usize, i: usize| f_row + i * layout.strides[k] - index[k] * layout.strides[k];
-        for b0 in (0..n).step_by(BLOCK) {
+        // How many rows this step computes: those of axis `r` up to BLOCK points, or one.
+        let step = match adjacent {
+            Some(r) => (BLOCK / n).min(start(r, out_start) + shape[r] - index[r]),
+            None => 1,
+        };
+        if let (Some(r), 2..) = (adjacent, step) {
+            let len = step * n;
+            for (out, &(k, ref stencil)) in os.iter_mut().zip(jobs) {
+                let out = &mut out[o_row..o_row + len];
+                if k == m {
+                    along_adjacent_rows(stencil, &fs[f_row..f_row + len], n, out);
+                } else if k == r {
+                    let rows = |i: usize, count: usize| &fs[row_at(r, i)..][..count * n];
+                    across_adjacent_rows(stencil, index[r]..index[r] + step, rows, n, out);
+                } else {
+                    across_rows(stencil, index[k], |i| &fs[row_at(k, i)..][..len], out);
+                }
+            }
+        }
+        for b0 in (0..n).step_by(BLOCK).filter(|_| step == 1) {
             let b1 = (b0 + BLOCK).min(n);
             // Away from the row's two ends, two outputs may be written side by side.
             let c0 = b0.max(1).min(b1);
@@ -209,13 +238,16 @@ fn rows<T: Element>(
                 }
             }
         }
+        let mut by = step;
         for &k in layout.outer().iter().rev() {
-            index[k] += 1;
+            index[k] += by;
             if index[k] < start(k, out_start) + shape[k] {
                 break;
             }
             index[k] = start(k, out_start);
+            by = 1;
         }
+        done += step;
     }
 }
 
@@ -286,7 +318,8 @@ impl<'s> RowLayout<'s> {
         for (o, k) in outer.iter_mut().zip((0..ndim).filter(|&k| k != inner)) {
             *o = k;
         }
-        outer[..ndim - 1].sort_by_key(|&k| std::cmp::Reverse(unsigned[k]));
+        // Axes of length 1 first: they do not step, and the fastest axis that does is last.
+        outer[..ndim - 1].sort_by_key(|&k| (shape[k] > 1, std::cmp::Reverse(unsigned[k])));
         Some(RowLayout {
             shape,
             inner,
@@ -402,6 +435,65 @@ fn along<T: Element, W: Work<T::Out>>(
                 weighted::<T, W>(out, before, middle, after, w);
             }
         }),
+    }
+}
+
+/// The derivative along the rows of `f`, rows of `n` samples one after another (`f` and
+/// `out` hold the same whole rows). A central interior is one loop over all of them, row
+/// ends included, whose ends are then overwritten with their own formulas; any other
+/// interior is computed row by row.
+fn along_adjacent_rows<T: Element>(
+    stencil: &AxisStencil<'_, T::Out>,
+    f: &[T],
+    n: usize,
+    out: &mut [T::Out],
+) {
+    match stencil {
+        AxisStencil::Native(s) => along_adjacent::<T, T::Out>(s, f, n, out),
+        AxisStencil::Wide(s) => along_adjacent::<T, <T::Out as Value>::Wide>(s, f, n, out),
+    }
+}
+
+fn along_adjacent<T: Element, W: Work<T::Out>>(
+    s: &Stencil<'_, W::Real>,
+    f: &[T],
+    n: usize,
+    out: &mut [T::Out],
+) {
+    let len = f.len();
+    match s.interior {
+        Interior::Central { two_h } if len >= 2 => {
+            quotients::<T, W>(&mut out[1..len - 1], &f[..len - 2], &f[2..], two_h);
+            for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+                for j in [0, n - 1] {
+                    out[j] = at_point::<T, W>(s.point(j), |i| f[i]);
+                }
+            }
+        }
+        _ => (f.chunks_exact(n).zip(out.chunks_exact_mut(n)))
+            .for_each(|(f, out)| along::<T, W>(s, f, 0, out, 0)),
+    }
+}
+
+/// The derivative across rows `rows` of its own axis (`out` holds them, `n` points each,
+/// one after another); `f(i, count)` is the input's rows `i..i + count` of that axis. The
+/// rows whose formula is the central quotient are one loop (each reads the rows one before
+/// and one after it, which also follow one another); the others are computed one by one.
+fn across_adjacent_rows<'f, T: Element>(
+    stencil: &AxisStencil<'_, T::Out>,
+    rows: Range<usize>,
+    f: impl Fn(usize, usize) -> &'f [T],
+    n: usize,
+    out: &mut [T::Out],
+) {
+    let run = stencil.central_run(rows.clone());
+    let out_rows = |i: Range<usize>| (i.start - rows.start) * n..(i.end - rows.start) * n;
+    for i in (rows.start..run.start).chain(run.end..rows.end) {
+        across_rows(stencil, i, |j| f(j, 1), &mut out[out_rows(i..i + 1)]);
+    }
+    if !run.is_empty() {
+        let count = run.len();
+        across_rows(stencil, run.start, |j| f(j, count), &mut out[out_rows(run)]);
     }
 }
 

@@ -540,7 +540,9 @@ mod tests {
         // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
         // and every thread count must give identical bits.
         use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-        let shapes: [&[usize]; 8] = [
+        // Short rows are taken several at a time (up to `fused::BLOCK` points): 1100 rows
+        // of 3 and 200 rows of 5 end in a partial group, rows of 2 are all ends.
+        let shapes: [&[usize]; 10] = [
             &[7],
             &[1300],
             &[1, 1100, 1],
@@ -549,6 +551,8 @@ mod tests {
             &[4, 3, 5],
             &[2, 3, 2, 4],
             &[1100, 3],
+            &[3, 200, 5],
+            &[700, 2],
         ];
         for (case, shape) in shapes.iter().enumerate() {
             let f = ArrayD::from_shape_fn(IxDyn(shape), |ix| {

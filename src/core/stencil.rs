@@ -16,6 +16,7 @@ use super::fused::BLOCK;
 use super::spacing::{AxisSpacing, Coordinate, Coordinates, Step, with_coordinates};
 use super::value::{Divisor, Real, Value, Work};
 use ndarray::{ArrayView1, s};
+use std::ops::Range;
 
 /// `(hi - lo) / div`: the difference is taken in the data's value type, then divided in
 /// the working type `W` and rounded back (numpy: `(f[i+1] - f[i-1]) / (2. * h)`).
@@ -92,6 +93,19 @@ impl<'a, R: Real> Stencil<'a, R> {
                     coef: w[j - 1],
                 },
             }
+        }
+    }
+
+    /// The indices of `range` whose formula is the central quotient `(f[j+1] - f[j-1]) /
+    /// two_h`: its points away from the axis's ends, if the interior is central; else an
+    /// empty range. Consecutive such points differ only by a shift of one index.
+    pub(crate) fn central_run(&self, range: Range<usize>) -> Range<usize> {
+        match self.interior {
+            Interior::Central { .. } => {
+                let lo = range.start.max(1).min(range.end);
+                lo..range.end.min(self.len.saturating_sub(1)).max(lo)
+            }
+            _ => range.end..range.end,
         }
     }
 
@@ -285,6 +299,14 @@ pub(crate) enum AxisStencil<'a, V: Value> {
 }
 
 impl<'a, V: Value> AxisStencil<'a, V> {
+    /// [`Stencil::central_run`] of whichever precision the stencil works in.
+    pub(crate) fn central_run(&self, range: Range<usize>) -> Range<usize> {
+        match self {
+            AxisStencil::Native(s) => s.central_run(range),
+            AxisStencil::Wide(s) => s.central_run(range),
+        }
+    }
+
     /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`) that is
     /// applied to `lanes` lanes (the product of the other axes' lengths).
     pub(crate) fn new(
