@@ -540,9 +540,9 @@ mod tests {
         // The fused sweep (contiguous layouts), the axis-by-axis path (any other layout)
         // and every thread count must give identical bits.
         use ndarray::{ArrayD, IxDyn, ShapeBuilder};
-        // Short rows are taken several at a time (up to `fused::BLOCK` points): 1100 rows
-        // of 3 and 200 rows of 5 end in a partial group, rows of 2 are all ends.
-        let shapes: [&[usize]; 10] = [
+        // Short rows are taken several at a time (up to 8192 points, `fused::GROUP`): 3000
+        // rows of 3 and 1700 rows of 5 end in a partial group, rows of 2 are all ends.
+        let shapes: [&[usize]; 11] = [
             &[7],
             &[1300],
             &[1, 1100, 1],
@@ -551,7 +551,8 @@ mod tests {
             &[4, 3, 5],
             &[2, 3, 2, 4],
             &[1100, 3],
-            &[3, 200, 5],
+            &[3000, 3],
+            &[2, 1700, 5],
             &[700, 2],
         ];
         for (case, shape) in shapes.iter().enumerate() {
