@@ -17,8 +17,9 @@ After the table: two threads over one, for us and for the ordinary-store probe s
 between two threads (what the memory system itself gains from a second core), and, for the
 1-D coordinates case, numpy's formula compiled in C for this CPU's widest vectors (what its
 divisions cost here, at best); for 4096x4096, 256^3 and 128^3, numpy's central difference
-in C with the outputs written one block after another (as the library does in 3-D) and side
-by side (what the order of the writes costs here); and each axis of 256^3 alone.
+in C with the outputs written one block after another (as the library does in 3-D for rows
+longer than half a block) and side by side (what the order of the writes costs here); and
+each axis of 256^3 alone.
 
 The library writes into outputs allocated (and touched) once; numpy allocates its own at
 every call, as it must. Inputs and outputs are carved from one allocation, 1088 bytes

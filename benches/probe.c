@@ -7,8 +7,8 @@
  *   widest vectors: what the arithmetic of the 1-D coordinates case costs here;
  * - probe_central: the all-axes central difference of a C-ordered 2-D or 3-D array (unit
  *   spacing, interior points only), with the outputs written one block after another along
- *   each row (as the library does for 3-D) or side by side, point by point: what the order
- *   of the writes costs here (ndim 2 or 3). */
+ *   each row (as the library does for long rows in 3-D) or side by side, point by point:
+ *   what the order of the writes costs here (ndim 2 or 3). */
 #include <pthread.h>
 #include <stddef.h>
 #if defined(__x86_64__)
