@@ -5,13 +5,18 @@
 //! hand over), the arrays are walked row by row along the unit-stride axis, outermost
 //! axes first. For each block of a row, every requested output is computed while the few
 //! input rows it reads are still in the L1 cache: the input is read from memory once and
-//! each output written once. Short rows (at most half a block) that follow one another in
-//! memory are taken several at a time, up to `GROUP` points, so that each job's loop is set
-//! up once per group rather than once per row, and each output is written in long runs. The outputs of a block are written one
-//! after another, except that on longer rows two outputs whose formulas there are
-//! quotients (a 2-D array on uniform steps, away from the row's ends) are written side by
-//! side, point by point, which the memory system takes faster. The formulas are `stencil::quotient` and `stencil::three_point`, the same
-//! as the general path, so the bits are the same.
+//! each output written once. The outputs of a block are written one after another, except
+//! that two outputs whose formulas there are quotients (a 2-D array on uniform steps, away
+//! from the row's ends) are written side by side, point by point, which the memory system
+//! takes faster.
+//!
+//! Short rows (at most half a block) that follow one another in memory are instead taken
+//! several at a time, up to `GROUP` points (their input rows are then read from L2, not L1):
+//! each job's loop is set up once per group rather than once per row, and each output is
+//! written in long runs.
+//!
+//! The formulas are `stencil::quotient` and `stencil::three_point`, the same as the general
+//! path, so the bits are the same.
 //!
 //! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
 //! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
@@ -185,8 +190,8 @@ fn rows<T: Element>(
                 if k == m {
                     along_adjacent_rows(stencil, &fs[f_row..f_row + len], n, out);
                 } else if k == r {
-                    let rows = |i: usize, count: usize| &fs[row_at(r, i)..][..count * n];
-                    across_adjacent_rows(stencil, index[r]..index[r] + step, rows, n, out);
+                    let f_rows = |i: usize, count: usize| &fs[row_at(r, i)..][..count * n];
+                    across_adjacent_rows(stencil, index[r]..index[r] + step, f_rows, n, out);
                 } else {
                     across_rows(stencil, index[k], |i| &fs[row_at(k, i)..][..len], out);
                 }
