@@ -2,6 +2,8 @@
 # The benchmark in one command: builds the release library, makes sure numpy is available
 # (in .venv, as the test suite does), and runs benches/bench.py. Takes a few minutes.
 # GRADIENT_BENCH_QUICK=1 runs fewer repeats.
+# `sh benches/run.sh --compare A.so B.so [reps=N] [eo=2] [coords=K] SHAPE...` instead times
+# builds of the library side by side (benches/compare.py says how).
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release
@@ -10,5 +12,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-test.txt
 # numpy.gradient uses no BLAS; unset the OpenBLAS overrides this machine sets for old builds.
+script=benches/bench.py
+if [ "${1:-}" = "--compare" ]; then
+    shift
+    script=benches/compare.py
+fi
 exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-    GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" .venv/bin/python benches/bench.py
+    GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" .venv/bin/python "$script" "$@"

@@ -34,8 +34,9 @@ pub(crate) const BLOCK: usize = 512;
 
 /// Points computed per step when short rows (at most half a block) that follow one another
 /// in memory are taken together: each output is then written in longer runs than a block's.
-/// In a side-by-side scratch run on 256^3 (rows of 256), groups of 8192 points were 7-13%
-/// faster than groups of 512, and larger groups gained nothing more.
+/// Timed side by side on 256^3 (rows of 256; builds with each size, `sh benches/run.sh
+/// --compare`), groups of 8192 points were 7-13% faster than groups of 512, and larger
+/// groups gained nothing more.
 const GROUP: usize = 8192;
 
 /// The most axes the sweep handles (arrays with more, however rare, go axis by axis): its
@@ -196,55 +197,58 @@ fn rows<T: Element>(
                     across_rows(stencil, index[k], |i| &fs[row_at(k, i)..][..len], out);
                 }
             }
-        }
-        for b0 in (0..n).step_by(BLOCK).filter(|_| step == 1) {
-            let b1 = (b0 + BLOCK).min(n);
-            // Away from the row's two ends, two outputs may be written side by side.
-            let c0 = b0.max(1).min(b1);
-            let c1 = b1.min(n - 1).max(c0);
-            // Output `q`'s quotients at points c0..c1, if its formula there is one in the
-            // data's own precision. Along the row, the formula of point c0 (an interior
-            // point) holds for all of them, and `lo`, `hi` are c0's neighbours in the row;
-            // across rows, `lo`, `hi` are rows of axis k.
-            let sources = |q: usize| -> Option<QuotientSources<'_, T>> {
-                let (k, ref stencil) = jobs[q];
-                let AxisStencil::Native(s) = stencil else {
-                    return None;
+        } else {
+            // One row, block by block.
+            for b0 in (0..n).step_by(BLOCK) {
+                let b1 = (b0 + BLOCK).min(n);
+                // Away from the row's two ends, two outputs may be written side by side.
+                let c0 = b0.max(1).min(b1);
+                let c1 = b1.min(n - 1).max(c0);
+                // Output `q`'s quotients at points c0..c1, if its formula there is one in the
+                // data's own precision. Along the row, the formula of point c0 (an interior
+                // point) holds for all of them, and `lo`, `hi` are c0's neighbours in the row;
+                // across rows, `lo`, `hi` are rows of axis k.
+                let sources = |q: usize| -> Option<QuotientSources<'_, T>> {
+                    let (k, ref stencil) = jobs[q];
+                    let AxisStencil::Native(s) = stencil else {
+                        return None;
+                    };
+                    let along = k == m;
+                    let Point::Quotient { lo, hi, div } =
+                        s.point(if along { c0 } else { index[k] })
+                    else {
+                        return None;
+                    };
+                    let at = |i: usize| {
+                        if along {
+                            f_row + i - row_f
+                        } else {
+                            row_at(k, i) + c0
+                        }
+                    };
+                    Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
                 };
-                let along = k == m;
-                let Point::Quotient { lo, hi, div } = s.point(if along { c0 } else { index[k] })
-                else {
-                    return None;
+                let paired = row_out == row_f
+                    && c0 < c1
+                    && jobs.len() == 2
+                    && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
+                let parts: &[(usize, usize)] = match paired {
+                    true => &[(b0, c0), (c1, b1)],
+                    false => &[(b0, b1)],
                 };
-                let at = |i: usize| {
-                    if along {
-                        f_row + i - row_f
-                    } else {
-                        row_at(k, i) + c0
-                    }
-                };
-                Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
-            };
-            let paired = row_out == row_f
-                && c0 < c1
-                && jobs.len() == 2
-                && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
-            let parts: &[(usize, usize)] = match paired {
-                true => &[(b0, c0), (c1, b1)],
-                false => &[(b0, b1)],
-            };
-            for &(p0, p1) in parts.iter().filter(|(p0, p1)| p0 < p1) {
-                for (out, &(k, ref stencil)) in os.iter_mut().zip(jobs) {
-                    let out = &mut out[o_row + p0..o_row + p1];
-                    if k == m {
-                        along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + p0);
-                    } else {
-                        debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
-                        let row = |i: usize| {
-                            let at = row_at(k, i);
-                            &fs[at + p0..at + p1]
-                        };
-                        across_rows(stencil, index[k], row, out);
+                for &(p0, p1) in parts.iter().filter(|(p0, p1)| p0 < p1) {
+                    for (out, &(k, ref stencil)) in os.iter_mut().zip(jobs) {
+                        let out = &mut out[o_row + p0..o_row + p1];
+                        if k == m {
+                            along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + p0);
+                        } else {
+                            debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
+                            let row = |i: usize| {
+                                let at = row_at(k, i);
+                                &fs[at + p0..at + p1]
+                            };
+                            across_rows(stencil, index[k], row, out);
+                        }
                     }
                 }
             }
