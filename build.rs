@@ -31,6 +31,10 @@ fn main() {
         .expect("cbindgen could not generate the header")
         .write_to_file(&out);
 
+    let table = status_table(&dir.join("src/ffi/status.rs"));
+    let table_path = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(table_path.join("status_table.rs"), table).expect("write status_table.rs");
+
     println!(
         "cargo:rustc-env=GRADIENT_GENERATED_HEADER={}",
         out.display()
@@ -42,4 +46,74 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The Rust code of `grad_status::ALL` and `grad_status::message()`, from the enum's one
+/// definition in `status.rs`: each variant in order, with the first paragraph of its doc
+/// comment as its message (final period and backticks dropped, first letter lowercased
+/// unless the first word is a capitalised name such as `NULL`).
+fn status_table(path: &std::path::Path) -> String {
+    let source = std::fs::read_to_string(path).expect("read src/ffi/status.rs");
+    let file = syn::parse_file(&source).expect("src/ffi/status.rs parses");
+    let variants = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Enum(e) if e.ident == "grad_status" => Some(&e.variants),
+            _ => None,
+        })
+        .expect("status.rs defines enum grad_status");
+    let mut all = String::new();
+    let mut arms = String::new();
+    for v in variants {
+        let docs: Vec<String> = v
+            .attrs
+            .iter()
+            .filter_map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value().trim().to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let first: Vec<&str> = docs
+            .iter()
+            .map(String::as_str)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(
+            !first.is_empty(),
+            "grad_status::{} has no doc comment",
+            v.ident
+        );
+        let text = first.join(" ").replace('`', "");
+        let text = text.strip_suffix('.').unwrap_or(&text);
+        let mut chars = text.chars();
+        let (c0, c1) = (chars.next().unwrap_or(' '), chars.next().unwrap_or(' '));
+        let message = match c1.is_lowercase() || c1 == ' ' {
+            true => format!("{}{}", c0.to_lowercase(), &text[c0.len_utf8()..]),
+            false => text.to_string(),
+        };
+        assert!(
+            !message.contains('"') && !message.contains('\\'),
+            "grad_status::{}: no quotes or backslashes in a message",
+            v.ident
+        );
+        all += &format!("        grad_status::{},\n", v.ident);
+        arms += &format!("            grad_status::{} => c\"{message}\",\n", v.ident);
+    }
+    format!(
+        "impl grad_status {{\n\
+         \x20   /// Every status, in the order of their definition.\n\
+         \x20   pub(crate) const ALL: [grad_status; {n}] = [\n{all}    ];\n\n\
+         \x20   /// The fixed, one-line description of the status: the first sentence of its\n\
+         \x20   /// documentation.\n\
+         \x20   pub fn message(self) -> &'static CStr {{\n\
+         \x20       match self {{\n{arms}        }}\n    }}\n}}\n",
+        n = variants.len()
+    )
 }

@@ -679,7 +679,7 @@ static void plain_f64(void) {
     F64_CASE("NULL shape", grad_gradient_f64(data, 2, NULL, 0, NULL, 1, out_a, 2 * N, 0),
              GRAD_STATUS_NULL_POINTER, "shape is NULL");
     F64_CASE("NULL out", grad_gradient_f64(data, 2, shape, 0, NULL, 1, NULL, 2 * N, 0),
-             GRAD_STATUS_NULL_POINTER, "out (axis 0) is NULL");
+             GRAD_STATUS_NULL_POINTER, "out (the block of axis 0) is NULL");
     F64_CASE("ndim 0", grad_gradient_f64(data, 0, shape, 0, NULL, 1, out_a, 2 * N, 0),
              GRAD_STATUS_INVALID_NDIM, "ndim is 0");
     F64_CASE("ndim 65", grad_gradient_f64(data, 65, shape65, 0, NULL, 1, out_a, 2 * N, 0),

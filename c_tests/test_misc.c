@@ -55,9 +55,10 @@ static void status_messages(void) {
         {GRAD_STATUS_OUTPUT_COUNT, "number of outputs"},
         {GRAD_STATUS_OUTPUT_TOO_SMALL, "too small"},
         {GRAD_STATUS_INVALID_LAYOUT, "layout"},
+        {GRAD_STATUS_SHAPE_MISMATCH, "shape"},
         {GRAD_STATUS_PANIC, "internal error"},
     };
-    static const int32_t unknown[] = {-1, 19, 20, 42, 98, 100, 1000, INT32_MIN, INT32_MAX};
+    static const int32_t unknown[] = {-1, 20, 21, 42, 98, 100, 1000, INT32_MIN, INT32_MAX};
     size_t i, j;
     for (i = 0; i < COUNT(known); i++) {
         const char *m = grad_status_message(known[i].code);

@@ -31,8 +31,29 @@
 
 /**
  * Result of every fallible `grad_` function. `GRAD_STATUS_OK` (0) is success; every other
- * value names one kind of failure, and `grad_last_error()` gives the detail. On any
- * failure nothing has been written to any output. Numbers are fixed and never reused.
+ * value names one kind of failure: `grad_status_message()` gives its fixed description
+ * (the first sentence of its documentation here) and `grad_last_error()` or
+ * `grad_last_error_copy()` the detail of the failed call. On any failure nothing has been
+ * written to any output. Numbers are fixed and never reused.
+ *
+ * **Order of checks.** A call with several faults reports the first of them in this
+ * order, the same in every function (each runs the stages that concern its arguments):
+ * 1. Handles, tags and counts: a NULL handle or result pointer (NULL_POINTER), `ndim`
+ *    (INVALID_NDIM), `dtype` or `layout` (INVALID_DTYPE, INVALID_LAYOUT), `n_out`
+ *    against the number of requested axes (OUTPUT_COUNT), counts no array can use
+ *    (`n_axes` above `GRAD_MAX_NDIM`: REPEATED_AXIS; `n_spacing` above it: SPACING_COUNT).
+ * 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
+ *    `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
+ * 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND), then for coordinates
+ *    their dtype (INVALID_DTYPE), pointer (NULL_POINTER, MISALIGNED) and extent (OVERFLOW).
+ * 4. Sizes: the element count and extent of the input's and each output's shape and
+ *    strides (OVERFLOW), and for `grad_gradient_f64` the output buffer (OUTPUT_TOO_SMALL).
+ * 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
+ *    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
+ *    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks.
+ * 6. The data pointers, the input first, then each output in order: NULL_POINTER,
+ *    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
+ * 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks.
  */
 enum grad_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -40,65 +61,87 @@ enum grad_status
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Success: every output element was written.
+   * Success.
+   *
+   * Every output element was written.
    */
   GRAD_STATUS_OK = 0,
   /**
-   * A pointer that must not be NULL was NULL (data with elements, `shape`, the output
-   * list, `axes` with `n_axes > 0`, `spacing` with `n_spacing > 0`, coordinates).
+   * A required pointer is NULL.
+   *
+   * Data with elements, `shape`, the output list, `axes` with `n_axes > 0`, `spacing`
+   * with `n_spacing > 0`, coordinates, a plan or options handle, a result pointer.
    */
   GRAD_STATUS_NULL_POINTER = 1,
   /**
-   * `ndim` is 0 or above `GRAD_MAX_NDIM`.
+   * `ndim` must be between 1 and `GRAD_MAX_NDIM`.
    */
   GRAD_STATUS_INVALID_NDIM = 2,
   /**
+   * Unknown or unsupported dtype.
+   *
    * A dtype tag is not a `grad_dtype` value, or not allowed where it is used
    * (coordinates must be real: float or integer).
    */
   GRAD_STATUS_INVALID_DTYPE = 3,
   /**
+   * Shape or strides overflow the address space.
+   *
    * The element count or the memory extent described by a shape and strides does not
    * fit in the address space (`isize`), or a stride is `PTRDIFF_MIN`.
    */
   GRAD_STATUS_OVERFLOW = 4,
   /**
-   * A data, output or coordinate pointer is not aligned for its element type.
+   * Pointer not aligned for its element type.
+   *
+   * A data, output, coordinate or argument-array pointer.
    */
   GRAD_STATUS_MISALIGNED = 5,
   /**
+   * Axis out of bounds.
+   *
    * A requested axis is outside `-ndim .. ndim-1`.
    */
   GRAD_STATUS_AXIS_OUT_OF_BOUNDS = 6,
   /**
+   * Repeated axis.
+   *
    * An axis is requested twice (after negative axes are resolved).
    */
   GRAD_STATUS_REPEATED_AXIS = 7,
   /**
+   * Invalid number of spacing arguments.
+   *
    * `n_spacing` is not 0, not 1 (a scalar kind), and not the number of requested axes.
    */
   GRAD_STATUS_SPACING_COUNT = 8,
   /**
+   * Unknown spacing kind.
+   *
    * A `grad_spacing.kind` is not a `grad_spacing_kind` value.
    */
   GRAD_STATUS_INVALID_SPACING_KIND = 9,
   /**
-   * A coordinate array's length differs from the length of its axis.
+   * Coordinate array length differs from its axis length.
    */
   GRAD_STATUS_COORDINATES_LENGTH = 10,
   /**
-   * A coordinate array has fewer than 2 entries (its axis has fewer than 2 elements).
+   * Coordinate array has fewer than 2 entries.
+   *
+   * Its axis has fewer than 2 elements.
    */
   GRAD_STATUS_COORDINATES_TOO_SHORT = 11,
   /**
-   * `edge_order` is not 1 or 2.
+   * `edge_order` must be 1 or 2.
    */
   GRAD_STATUS_INVALID_EDGE_ORDER = 12,
   /**
-   * A requested axis has fewer than `edge_order + 1` elements.
+   * Axis too short: at least `edge_order + 1` elements are required.
    */
   GRAD_STATUS_AXIS_TOO_SHORT = 13,
   /**
+   * An output shares memory with an input or another output.
+   *
    * An output shares memory with the input, a coordinate array or another output
    * (interleaved outputs that share no element are fine), or its own strides do not nest
    * (each at least the extent of the smaller ones), which could let two of its elements
@@ -106,24 +149,41 @@ enum grad_status
    */
   GRAD_STATUS_OVERLAP = 14,
   /**
-   * Memory for the coefficient tables (O(axis length)) could not be allocated.
+   * Out of memory.
+   *
+   * Memory for a plan, its options or its coefficient tables (O(axis length)) could not
+   * be allocated.
    */
   GRAD_STATUS_OUT_OF_MEMORY = 15,
   /**
-   * `n_out` differs from the number of requested axes.
+   * Number of outputs differs from number of requested axes.
    */
   GRAD_STATUS_OUTPUT_COUNT = 16,
   /**
-   * The output buffer of `grad_gradient_f64` holds fewer than `ndim * prod(shape)` elements.
+   * Output buffer too small.
+   *
+   * The output buffer of `grad_gradient_f64` holds fewer than `ndim * prod(shape)`
+   * elements.
    */
   GRAD_STATUS_OUTPUT_TOO_SMALL = 17,
   /**
+   * Unknown layout.
+   *
    * The `layout` argument of `grad_gradient_f64` is not a `grad_layout` value.
    */
   GRAD_STATUS_INVALID_LAYOUT = 18,
   /**
-   * A bug in the library (a Rust panic was caught at the boundary). Please report it
-   * with the message from `grad_last_error()`.
+   * Array shape differs from the plan's shape.
+   *
+   * Returned by the Rust API's `Plan::execute`; the C functions take every shape from
+   * the plan and never return it.
+   */
+  GRAD_STATUS_SHAPE_MISMATCH = 19,
+  /**
+   * Internal error in the gradient library (please report).
+   *
+   * A bug: a Rust panic was caught at the boundary. Please report it with the message
+   * from `grad_last_error()`.
    */
   GRAD_STATUS_PANIC = 99,
 };
@@ -273,6 +333,36 @@ typedef enum grad_layout grad_layout;
 typedef int32_t grad_layout;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Options of a plan: spacing, axes, edge order, threads, and whatever options come
+ * later (each a new setter function, never a changed struct). Opaque: made by
+ * `grad_options_new`, changed by the `grad_options_set_*` functions, freed by
+ * `grad_options_free`. A plan keeps what it needs of them: options may be changed or
+ * freed once a plan is made, without effect on it.
+ *
+ * Defaults are numpy's: unit spacing, every axis in order, `edge_order` 1; and one
+ * thread. Setters store their values after checking only what they can check alone
+ * (pointers, counts, spacing kinds); `grad_plan_new` checks the rest against the shape,
+ * in numpy's order.
+ *
+ * Thread-safety: an options object may be read by any number of concurrent
+ * `grad_plan_new` calls; a setter or `grad_options_free` must not run concurrently with
+ * any other use of the same object.
+ */
+typedef struct grad_options grad_options;
+
+/**
+ * A gradient made ready for one dtype, shape and layout: every check of
+ * `grad_gradient` that does not depend on the data pointers is done, and every
+ * coefficient computed, when it is made (`grad_plan_new`); `grad_plan_execute` runs it
+ * on data. Opaque; freed by `grad_plan_free`.
+ *
+ * Thread-safety: any number of threads may execute one plan at the same time (on
+ * outputs no other call writes); `grad_plan_free` must not run concurrently with any
+ * other use of the plan.
+ */
+typedef struct grad_plan grad_plan;
 
 /**
  * The spacing of one axis. Zero-initialised, it means unit spacing.
@@ -432,6 +522,24 @@ const char *grad_status_message(int32_t status);
 const char *grad_last_error(void);
 
 /**
+ * Copies the detail of the last failure of a `grad_` call on the calling thread (what
+ * `grad_last_error()` points to) into `buf`, as `snprintf` does: at most `len - 1` bytes
+ * and a terminating NUL (nothing when `len` is 0 or `buf` is NULL). Returns the detail's
+ * full length in bytes, without the NUL: a result of `len` or more means it was cut.
+ * Empty after a successful call.
+ *
+ * The copy belongs to the caller, so nothing it holds is invalidated by later calls: for
+ * runtimes that may move a task to another thread between two foreign calls (Julia),
+ * call it right after the failing call, as `grad_last_error()`.
+ *
+ * Thread-safety: safe to call from any thread; each thread has its own detail.
+ *
+ * # Safety
+ * `buf` is NULL or writable for `len` bytes.
+ */
+size_t grad_last_error_copy(char *buf, size_t len);
+
+/**
  * The version of the loaded library, packed as `(MAJOR << 16) | (MINOR << 8) | PATCH`,
  * the same packing as the `GRAD_VERSION` macro of the header compiled against.
  *
@@ -445,6 +553,189 @@ uint32_t grad_version(void);
  * Thread-safety: safe to call from any thread at any time.
  */
 const char *grad_version_string(void);
+
+/**
+ * Makes an options object with numpy's defaults (unit spacing, every axis, `edge_order`
+ * 1) and one thread, and stores its address in `*options_out`.
+ *
+ * Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED for `options_out`; on failure
+ * `*options_out` is not written. Free the object with `grad_options_free`.
+ *
+ * Thread-safety: safe to call from any thread at any time.
+ *
+ * # Safety
+ * `options_out` is NULL or points to writable memory for one pointer.
+ */
+grad_status grad_options_new(struct grad_options **options_out);
+
+/**
+ * Frees an options object made by `grad_options_new`. NULL is ignored. Plans made from
+ * it are not affected.
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a pointer from `grad_options_new` not yet freed.
+ */
+void grad_options_free(struct grad_options *options);
+
+/**
+ * Sets the axes to differentiate, as numpy's `axis`: `n_axes` axes in any order, negative
+ * counting from the end; output `k` of a plan is the derivative along `axes[k]`. `axes`
+ * NULL with `n_axes` 0 restores the default, every axis in order; a non-NULL `axes` with
+ * `n_axes` 0 requests no axis. Bounds and repeats are checked by `grad_plan_new`, against
+ * the shape.
+ *
+ * Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+ * REPEATED_AXIS (`n_axes` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED (`axes`). On
+ * failure the options are unchanged.
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object; `axes` is NULL or holds `n_axes` elements.
+ */
+grad_status grad_options_set_axes(struct grad_options *options, const int32_t *axes, size_t n_axes);
+
+/**
+ * Sets the spacing, as numpy's `*varargs`: `n_spacing` 0 (unit spacing on every axis), 1
+ * with a scalar or unit kind (that spacing for every requested axis), or one
+ * `grad_spacing` per requested axis, in the order of the axes. Coordinate arrays are
+ * copied: the caller's memory is not used after the call. Counts and lengths are checked
+ * against the axes by `grad_plan_new`.
+ *
+ * Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+ * SPACING_COUNT (`n_spacing` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED
+ * (`spacing`), then for each entry INVALID_SPACING_KIND, INVALID_DTYPE, and for its
+ * coordinates OVERFLOW, NULL_POINTER, MISALIGNED; OUT_OF_MEMORY (the copy). On failure
+ * the options are unchanged.
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object; `spacing` is NULL or holds `n_spacing`
+ * structs, each coordinate array readable for the extent it describes.
+ */
+grad_status grad_options_set_spacing(struct grad_options *options,
+                                     const struct grad_spacing *spacing,
+                                     size_t n_spacing);
+
+/**
+ * Sets numpy's `edge_order`: 1 or 2, the accuracy order of the one-sided differences at
+ * both ends of each axis. Checked by `grad_plan_new` (INVALID_EDGE_ORDER, after the axes
+ * and spacing, as numpy does).
+ *
+ * Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`).
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+grad_status grad_options_set_edge_order(struct grad_options *options, int32_t edge_order);
+
+/**
+ * Sets the number of threads an execution may use: 0 or 1 for the calling thread only;
+ * N > 1 for up to N threads, started and joined within each execution (no pool is kept),
+ * at most one per `GRAD_ELEMENTS_PER_THREAD` elements. Results are bit-identical for
+ * every value.
+ *
+ * Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`).
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+grad_status grad_options_set_threads(struct grad_options *options, size_t n_threads);
+
+/**
+ * Makes a plan: the gradient of arrays of `dtype`, `shape` and `strides` into outputs of
+ * `out_strides`, with `options`, checked and with its coefficients computed, and stores
+ * its address in `*plan_out`.
+ *
+ * - `dtype`: a `grad_dtype`; the outputs' dtype is `grad_plan_output_dtype()`.
+ * - `ndim`, `shape`, `strides`: as in `grad_gradient` (strides in elements, negative and
+ *   zero allowed, NULL for C order).
+ * - `out_strides`: NULL (every output C-contiguous), or `n_out * ndim` element strides,
+ *   output by output, where `n_out` is the number of requested axes (the options' axes,
+ *   or `ndim`).
+ * - `options`: NULL for the defaults. The plan keeps what it needs: the options may be
+ *   changed or freed afterwards.
+ *
+ * Returns `GRAD_STATUS_OK` or the first failure of stages 1 to 5 of `grad_status`'s order
+ * (NULL_POINTER / MISALIGNED for `plan_out` first); on failure `*plan_out` is not
+ * written. Free the plan with `grad_plan_free`.
+ *
+ * Thread-safety: reentrant; `options` may be shared by concurrent calls.
+ *
+ * # Safety
+ * `plan_out` is NULL or writable for one pointer; `shape` and `strides` hold `ndim`
+ * elements, `out_strides` `n_out * ndim`; `options` is NULL or a live options object.
+ */
+grad_status grad_plan_new(struct grad_plan **plan_out,
+                          int32_t dtype,
+                          size_t ndim,
+                          const size_t *shape,
+                          const ptrdiff_t *strides,
+                          const ptrdiff_t *out_strides,
+                          const struct grad_options *options);
+
+/**
+ * Executes a plan: the gradient of the array at `f` into the `n_out` arrays at `out[0]`,
+ * ..., `out[n_out - 1]` (the derivative along the k-th requested axis into `out[k]`), with
+ * the dtype, shape, strides and options the plan was made with; bit for bit what
+ * `grad_gradient` and numpy give.
+ *
+ * Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`plan`), OUTPUT_COUNT
+ * (`n_out` is not `grad_plan_output_count(plan)`), NULL_POINTER / MISALIGNED (`out`),
+ * then stages 6 and 7 (`f`, each output: NULL_POINTER, MISALIGNED, OVERFLOW; OVERLAP).
+ * On failure no output element is written.
+ *
+ * Thread-safety: any number of threads may execute one plan at the same time, on
+ * outputs that no other call reads or writes.
+ *
+ * # Safety
+ * `plan` is NULL or a live plan; `out` holds `n_out` pointers; `f` and every output are
+ * valid for the extent the plan's shape and strides give (readable, writable) for the
+ * call.
+ */
+grad_status grad_plan_execute(const struct grad_plan *plan,
+                              const void *f,
+                              void *const *out,
+                              size_t n_out);
+
+/**
+ * Frees a plan made by `grad_plan_new`. NULL is ignored.
+ *
+ * Thread-safety: must not run concurrently with any other use of the same plan.
+ *
+ * # Safety
+ * `plan` is NULL or a pointer from `grad_plan_new` not yet freed.
+ */
+void grad_plan_free(struct grad_plan *plan);
+
+/**
+ * How many output arrays `grad_plan_execute` writes: one per requested axis. 0 for a
+ * NULL plan.
+ *
+ * Thread-safety: safe to call concurrently with executions of the same plan.
+ *
+ * # Safety
+ * `plan` is NULL or a live plan.
+ */
+size_t grad_plan_output_count(const struct grad_plan *plan);
+
+/**
+ * The `grad_dtype` of the outputs (`GRAD_DTYPE_F64` for integer inputs, else the
+ * input's), as `int32_t`. 0 for a NULL plan.
+ *
+ * Thread-safety: safe to call concurrently with executions of the same plan.
+ *
+ * # Safety
+ * `plan` is NULL or a live plan.
+ */
+int32_t grad_plan_output_dtype(const struct grad_plan *plan);
 
 #ifdef __cplusplus
 }  // extern "C"

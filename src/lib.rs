@@ -24,8 +24,8 @@ pub mod core;
 pub mod ffi;
 
 pub use crate::core::{
-    Coordinates, ELEMENTS_PER_THREAD, Element, GradError, MAX_NDIM, Real, Spacing, Value, gradient,
-    gradient_into, gradient_into_threads,
+    Coordinates, ELEMENTS_PER_THREAD, Element, GradError, MAX_NDIM, Options, Plan, Real, Spacing,
+    Value, gradient, gradient_into, gradient_into_threads,
 };
 /// Complex numbers as the core takes them (`#[repr(C)]`, laid out as C99 `_Complex`).
 pub use num_complex::Complex;

@@ -8,9 +8,16 @@
 //! these tests print: `cargo test --test bad_inputs -- --nocapture --test-threads=1`.
 //!
 //! The last three rows reproduce library bugs found by fuzzing, now fixed.
+//!
+//! Every `grad_gradient` row is also made through the plan API (`grad_options_*`,
+//! `grad_plan_new`, `grad_plan_execute`) with the same arguments: it must end with the same
+//! status, and on success write the same bits (see `Request::call`).
 
 use gradient::ffi::{
-    GRAD_MAX_NDIM, grad_gradient, grad_gradient_f64, grad_last_error, grad_spacing, grad_status,
+    GRAD_MAX_NDIM, grad_gradient, grad_gradient_f64, grad_last_error, grad_options,
+    grad_options_free, grad_options_new, grad_options_set_axes, grad_options_set_edge_order,
+    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
+    grad_plan_free, grad_plan_new, grad_spacing, grad_status,
 };
 use std::ffi::{CStr, c_void};
 use std::ptr;
@@ -82,6 +89,8 @@ struct Request {
     out_list_ptr: Option<*const *mut c_void>,
     n_out: Option<usize>,
     out_strides: Option<Vec<isize>>,
+    /// Whether `call` also makes the request through the plan API (see `planned`).
+    mirror: bool,
 }
 
 impl Request {
@@ -106,6 +115,7 @@ impl Request {
             out_list_ptr: None,
             n_out: None,
             out_strides: None,
+            mirror: true,
         }
     }
 
@@ -120,8 +130,28 @@ impl Request {
         }
     }
 
-    /// Makes the call; returns its status and `grad_last_error()`.
+    /// Makes the call through `grad_gradient`, then again through the plan API, and
+    /// checks that both end alike (same status; on success the same bits, on failure no
+    /// output written); returns `grad_gradient`'s status and `grad_last_error()`.
     fn call(&mut self) -> (grad_status, String) {
+        let (status, message) = self.one_call();
+        let written = self.outs.clone();
+        if status == grad_status::Ok {
+            self.outs.iter_mut().for_each(|o| o.fill(SENTINEL));
+        }
+        if let Some(planned) = self.planned() {
+            assert_eq!(
+                planned, status,
+                "the plan API disagrees (one call: {message})"
+            );
+            assert_eq!(self.outs, written, "the plan API wrote other bits");
+        }
+        self.outs = written;
+        (status, message)
+    }
+
+    /// `grad_gradient` with the request's arguments.
+    fn one_call(&mut self) -> (grad_status, String) {
         let out_ptrs: Vec<*mut c_void> = self.out_ptrs.clone().unwrap_or_else(|| {
             self.outs
                 .iter_mut()
@@ -161,6 +191,84 @@ impl Request {
             )
         };
         (status, last_error())
+    }
+
+    /// The request through the plan API: options set from the same pointers and counts,
+    /// a plan, one execution. `None` where the plan API cannot be given the same arguments
+    /// (`out_strides` shorter than the requested axes need: `grad_plan_new` reads that many).
+    fn planned(&mut self) -> Option<grad_status> {
+        let axes_ptr = self
+            .axes_ptr
+            .unwrap_or_else(|| self.axes.as_ref().map_or(ptr::null(), |a| a.as_ptr()));
+        let n_axes = self
+            .n_axes
+            .unwrap_or_else(|| self.axes.as_ref().map_or(0, Vec::len));
+        let requested = match axes_ptr.is_null() && n_axes == 0 {
+            true => self.ndim,
+            false => n_axes,
+        };
+        if !self.mirror {
+            return None;
+        }
+        if let Some(s) = &self.out_strides {
+            if requested > GRAD_MAX_NDIM || s.len() < requested * self.ndim {
+                return None;
+            }
+        }
+        let out_ptrs: Vec<*mut c_void> = self.out_ptrs.clone().unwrap_or_else(|| {
+            self.outs
+                .iter_mut()
+                .map(|o| o.as_mut_ptr().cast())
+                .collect()
+        });
+        let spacing_ptr = self.spacing_ptr.unwrap_or(if self.spacing.is_empty() {
+            ptr::null()
+        } else {
+            self.spacing.as_ptr()
+        });
+        let mut options: *mut grad_options = ptr::null_mut();
+        let mut plan: *mut grad_plan = ptr::null_mut();
+        // SAFETY: as in `one_call`; the options and plan are freed before returning.
+        let status = unsafe {
+            let steps = [
+                grad_options_new(&mut options),
+                grad_options_set_spacing(
+                    options,
+                    spacing_ptr,
+                    self.n_spacing.unwrap_or(self.spacing.len()),
+                ),
+                grad_options_set_axes(options, axes_ptr, n_axes),
+                grad_options_set_edge_order(options, self.edge_order),
+                grad_options_set_threads(options, 0),
+            ];
+            let mut status = steps.into_iter().find(|&s| s != grad_status::Ok);
+            if status.is_none() {
+                let s = grad_plan_new(
+                    &mut plan,
+                    self.dtype,
+                    self.ndim,
+                    self.shape_ptr.unwrap_or(self.shape.as_ptr()),
+                    self.strides.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+                    self.out_strides
+                        .as_ref()
+                        .map_or(ptr::null(), |s| s.as_ptr()),
+                    options,
+                );
+                status = (s != grad_status::Ok).then_some(s);
+            }
+            let status = status.unwrap_or_else(|| {
+                grad_plan_execute(
+                    plan,
+                    self.f_ptr.unwrap_or(self.f.as_ptr().cast()),
+                    self.out_list_ptr.unwrap_or(out_ptrs.as_ptr()),
+                    self.n_out.unwrap_or(out_ptrs.len()),
+                )
+            });
+            grad_plan_free(plan);
+            grad_options_free(options);
+            status
+        };
+        Some(status)
     }
 
     /// Whether every output buffer still holds only the sentinel.
@@ -979,6 +1087,9 @@ fn output_aliases_the_coordinates() {
         ..Request::one_d(&[5.0, 7.0, 4.0, 8.0])
     };
     r.out_ptrs = Some(vec![x.as_mut_ptr().cast()]);
+    // A plan copies the coordinates, so its output may be the caller's array
+    // (`plan_output_may_reuse_the_coordinates_given_to_the_options`).
+    r.mirror = false;
     rejects(
         &mut r,
         grad_status::Overlap,
@@ -1035,6 +1146,9 @@ fn huge_coordinate_array_needs_no_memory_when_the_output_is_empty() {
             spacing: vec![s],
             outs: vec![vec![]],
             out_ptrs: Some(vec![ptr::null_mut()]),
+            // Options copy their coordinates: 2^59 of them cannot be
+            // (`options_refuse_coordinates_they_cannot_copy`).
+            mirror: false,
             ..Request::new()
         };
         r.call()
@@ -1216,4 +1330,341 @@ fn flat_call_whose_outputs_overflow_usize_is_rejected() {
         ..Flat::new()
     };
     r.rejects(grad_status::Overflow, "outputs do not fit in memory");
+}
+
+// ---------------------------------------------------------------- the order of checks
+
+/// One fault: the status it must give, and how it breaks a valid call.
+type Fault<R> = (grad_status, fn(&mut R));
+
+/// Applies each fault alone, every pair and every triple of `faults` (listed in the
+/// documented order of checks, `grad_status`'s doc) to a fresh valid call: the call must
+/// report the status of the earliest fault, and write nothing.
+fn earliest_fault_wins<R>(
+    faults: &[Fault<R>],
+    make: fn() -> R,
+    run: fn(&mut R) -> (grad_status, bool),
+) {
+    let n = faults.len();
+    let mut sets: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    for i in 0..n {
+        for j in i + 1..n {
+            sets.push(vec![i, j]);
+            sets.extend((j + 1..n).map(|k| vec![i, j, k]));
+        }
+    }
+    for set in sets {
+        let mut req = make();
+        // Applied last to first, so that a fault that replaces a whole argument does not
+        // undo an earlier one's change to it.
+        for &i in set.iter().rev() {
+            (faults[i].1)(&mut req);
+        }
+        let (got, untouched) = run(&mut req);
+        assert_eq!(got, faults[set[0]].0, "faults {set:?}: {}", last_error());
+        assert!(untouched, "faults {set:?}: an output was written");
+    }
+}
+
+#[test]
+fn grad_gradient_reports_the_earliest_of_several_faults() {
+    // One fault per stage and argument, in the documented order (a 2x3 call with explicit
+    // axes [0, 1] and one unit spacing entry, so that every argument array is read).
+    let faults: [Fault<Request>; 15] = [
+        (grad_status::InvalidDtype, |r| r.dtype = 99),
+        (grad_status::InvalidNdim, |r| r.ndim = 0),
+        (grad_status::SpacingCount, |r| r.n_spacing = Some(65)),
+        (grad_status::RepeatedAxis, |r| r.n_axes = Some(65)),
+        (grad_status::OutputCount, |r| r.n_out = Some(3)),
+        (grad_status::NullPointer, |r| {
+            r.shape_ptr = Some(ptr::null())
+        }),
+        (grad_status::Misaligned, |r| {
+            // SAFETY: one byte into the spacing list: never read, rejected for alignment.
+            r.spacing_ptr = Some(unsafe { r.spacing.as_ptr().byte_add(1) })
+        }),
+        (grad_status::NullPointer, |r| r.axes_ptr = Some(ptr::null())),
+        (grad_status::InvalidSpacingKind, |r| r.spacing[0].kind = 42),
+        (grad_status::Overflow, |r| {
+            r.strides = Some(vec![1 << 62, 1])
+        }),
+        (grad_status::AxisOutOfBounds, |r| r.axes = Some(vec![0, 5])),
+        (grad_status::InvalidEdgeOrder, |r| r.edge_order = 3),
+        (grad_status::NullPointer, |r| r.f_ptr = Some(ptr::null())),
+        (grad_status::Misaligned, |r| {
+            let mut outs: Vec<*mut c_void> =
+                r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+            // SAFETY: one byte into output 1's buffer: rejected for alignment, never written.
+            outs[1] = unsafe { outs[1].byte_add(1) };
+            r.out_ptrs = Some(outs);
+        }),
+        (grad_status::Overlap, |r| {
+            r.out_strides = Some(vec![3, 1, 0, 1])
+        }),
+    ];
+    let make = || Request {
+        axes: Some(vec![0, 1]),
+        spacing: vec![unit()],
+        // The plan API checks `n_out` at execution: its order is tested on its own.
+        mirror: false,
+        ..Request::new()
+    };
+    earliest_fault_wins(&faults, make, |r| (r.call().0, r.untouched()));
+}
+
+#[test]
+fn grad_gradient_f64_reports_the_earliest_of_several_faults() {
+    let faults: [Fault<Flat>; 7] = [
+        (grad_status::InvalidNdim, |r| r.ndim = 0),
+        (grad_status::InvalidLayout, |r| r.layout = 7),
+        (grad_status::NullPointer, |r| {
+            r.shape_ptr = Some(ptr::null())
+        }),
+        (grad_status::OutputTooSmall, |r| r.out_len = Some(5)),
+        (grad_status::InvalidEdgeOrder, |r| r.edge_order = 3),
+        (grad_status::NullPointer, |r| r.f_ptr = Some(ptr::null())),
+        (grad_status::Misaligned, |r| {
+            // SAFETY: one byte into the output buffer: rejected for alignment, never written.
+            r.out_ptr = Some(unsafe { r.out.as_mut_ptr().cast::<f64>().byte_add(1) })
+        }),
+    ];
+    earliest_fault_wins(&faults, Flat::new, |r| {
+        let status = r.call().0;
+        (status, r.out.iter().all(|&v| v == SENTINEL))
+    });
+}
+
+/// A plan API call sequence that starts valid (the 2x3 array, both axes, edge order 1):
+/// options, `grad_plan_new`, `grad_plan_execute`.
+struct Planned {
+    request: Request,
+    plan_out_null: bool,
+    plan_null: bool,
+}
+
+impl Planned {
+    fn new() -> Self {
+        Planned {
+            request: Request::new(),
+            plan_out_null: false,
+            plan_null: false,
+        }
+    }
+
+    /// Runs the sequence; the first failing step's status.
+    fn run(&mut self) -> grad_status {
+        let r = &mut self.request;
+        let mut options: *mut grad_options = ptr::null_mut();
+        let mut plan: *mut grad_plan = ptr::null_mut();
+        let mut out_ptrs: Vec<*mut c_void> =
+            r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+        if let Some(p) = &r.out_ptrs {
+            out_ptrs = p.clone();
+        }
+        // SAFETY: every pointer is NULL, a deliberately bad value the library rejects before
+        // use, or valid for what its count describes; everything made is freed.
+        unsafe {
+            assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+            assert_eq!(
+                grad_options_set_edge_order(options, r.edge_order),
+                grad_status::Ok
+            );
+            let plan_out = match self.plan_out_null {
+                true => ptr::null_mut(),
+                false => &mut plan as *mut *mut grad_plan,
+            };
+            let mut status = grad_plan_new(
+                plan_out,
+                r.dtype,
+                r.ndim,
+                r.shape_ptr.unwrap_or(r.shape.as_ptr()),
+                r.strides.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+                ptr::null(),
+                options,
+            );
+            if status == grad_status::Ok {
+                let handle = match self.plan_null {
+                    true => ptr::null(),
+                    false => plan.cast_const(),
+                };
+                status = grad_plan_execute(
+                    handle,
+                    r.f_ptr.unwrap_or(r.f.as_ptr().cast()),
+                    r.out_list_ptr.unwrap_or(out_ptrs.as_ptr()),
+                    r.n_out.unwrap_or(out_ptrs.len()),
+                );
+            }
+            grad_plan_free(plan);
+            grad_options_free(options);
+            status
+        }
+    }
+}
+
+#[test]
+fn the_plan_api_reports_the_earliest_of_several_faults() {
+    let faults: [Fault<Planned>; 12] = [
+        (grad_status::NullPointer, |p| p.plan_out_null = true),
+        (grad_status::InvalidDtype, |p| p.request.dtype = 0),
+        (grad_status::InvalidNdim, |p| p.request.ndim = 65),
+        (grad_status::NullPointer, |p| {
+            p.request.shape_ptr = Some(ptr::null())
+        }),
+        (grad_status::Overflow, |p| {
+            p.request.strides = Some(vec![1, 1 << 62])
+        }),
+        (grad_status::InvalidEdgeOrder, |p| p.request.edge_order = 0),
+        (grad_status::NullPointer, |p| p.plan_null = true),
+        (grad_status::OutputCount, |p| p.request.n_out = Some(1)),
+        (grad_status::NullPointer, |p| {
+            p.request.out_list_ptr = Some(ptr::null())
+        }),
+        (grad_status::NullPointer, |p| {
+            p.request.f_ptr = Some(ptr::null())
+        }),
+        (grad_status::Misaligned, |p| {
+            let r = &mut p.request;
+            let mut outs: Vec<*mut c_void> =
+                r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+            // SAFETY: one byte into output 0's buffer: rejected for alignment, never written.
+            outs[0] = unsafe { outs[0].byte_add(1) };
+            r.out_ptrs = Some(outs);
+        }),
+        (grad_status::Overlap, |p| {
+            // Output 1 is the input itself.
+            let r = &mut p.request;
+            let f = r.f.as_mut_ptr().cast();
+            let mut outs = r
+                .out_ptrs
+                .clone()
+                .unwrap_or_else(|| r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect());
+            outs[1] = f;
+            r.out_ptrs = Some(outs);
+        }),
+    ];
+    earliest_fault_wins(&faults, Planned::new, |p| {
+        let status = p.run();
+        (status, p.request.untouched())
+    });
+}
+
+// ---------------------------------------------------------------- the plan API's own rows
+
+/// `grad_last_error()` after a plan API call, printed as a table row.
+fn plan_row(what: &str, status: grad_status) -> String {
+    let message = last_error();
+    println!("| {} | {status:?} | {message} | ({what})", status as i32);
+    message
+}
+
+#[test]
+fn plan_api_handles_must_not_be_null_or_misaligned() {
+    let null_options: *mut grad_options = ptr::null_mut();
+    let misaligned = ptr::without_provenance_mut::<grad_options>(1);
+    // SAFETY: NULL and misaligned handles are rejected before use.
+    unsafe {
+        let s = grad_options_new(ptr::null_mut());
+        assert_eq!(s, grad_status::NullPointer);
+        assert!(plan_row("grad_options_new", s).contains("options_out is NULL"));
+        for options in [null_options, misaligned] {
+            let want = match options.is_null() {
+                true => grad_status::NullPointer,
+                false => grad_status::Misaligned,
+            };
+            assert_eq!(grad_options_set_axes(options, ptr::null(), 0), want);
+            assert_eq!(grad_options_set_spacing(options, ptr::null(), 0), want);
+            assert_eq!(grad_options_set_edge_order(options, 2), want);
+            assert_eq!(grad_options_set_threads(options, 2), want);
+            assert!(plan_row("grad_options_set_threads", want).contains("options"));
+        }
+        let shape = [3usize];
+        let mut plan: *mut grad_plan = ptr::null_mut();
+        let s = grad_plan_new(
+            &mut plan,
+            F64,
+            1,
+            shape.as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            misaligned,
+        );
+        assert_eq!(s, grad_status::Misaligned);
+        assert!(plan.is_null(), "plan_out written on failure");
+        let f = [1.0f64, 2.0, 4.0];
+        let mut out = [0.0f64; 3];
+        let outs = [out.as_mut_ptr().cast::<c_void>()];
+        let s = grad_plan_execute(ptr::null(), f.as_ptr().cast(), outs.as_ptr(), 1);
+        assert_eq!(s, grad_status::NullPointer);
+        assert!(plan_row("grad_plan_execute", s).contains("plan is NULL"));
+        assert_eq!(out, [0.0; 3]);
+        // Freeing NULL is a no-op; queries on NULL answer 0.
+        grad_plan_free(ptr::null_mut());
+        grad_options_free(ptr::null_mut());
+        assert_eq!(gradient::ffi::grad_plan_output_count(ptr::null()), 0);
+        assert_eq!(gradient::ffi::grad_plan_output_dtype(ptr::null()), 0);
+    }
+}
+
+#[test]
+fn options_refuse_coordinates_they_cannot_copy() {
+    // 2^59 coordinates at stride 0 over one real double: a valid description that options
+    // must copy (a plan outlives the caller's arrays), which cannot be done: OUT_OF_MEMORY,
+    // and the options keep their previous spacing.
+    let one = [1.0f64];
+    let s = grad_spacing {
+        length: 1 << 59,
+        stride: 0,
+        ..coords(&one)
+    };
+    let mut options: *mut grad_options = ptr::null_mut();
+    // SAFETY: the coordinate descriptor covers `one` only (stride 0); options are freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        let status = grad_options_set_spacing(options, &s, 1);
+        assert_eq!(status, grad_status::OutOfMemory);
+        assert!(plan_row("grad_options_set_spacing", status).contains("could not copy"));
+        grad_options_free(options);
+    }
+}
+
+#[test]
+fn plan_output_may_reuse_the_coordinates_given_to_the_options() {
+    // A plan keeps its own copy of the coordinates: the caller's array may then be an
+    // output (with grad_gradient it could not: OVERLAP).
+    let mut x = vec![0.0, 1.0, 3.0, 3.5];
+    let f = [5.0, 7.0, 4.0, 8.0];
+    let shape = [4usize];
+    let mut options: *mut grad_options = ptr::null_mut();
+    let mut plan: *mut grad_plan = ptr::null_mut();
+    // SAFETY: valid arrays of the lengths given; everything made is freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        assert_eq!(
+            grad_options_set_spacing(options, &coords(&x), 1),
+            grad_status::Ok
+        );
+        x.fill(f64::NAN); // the plan must not read the caller's array again
+        let s = grad_plan_new(
+            &mut plan,
+            F64,
+            1,
+            shape.as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            options,
+        );
+        assert_eq!(s, grad_status::Ok);
+        grad_options_free(options);
+        let outs = [x.as_mut_ptr().cast::<c_void>()];
+        assert_eq!(
+            grad_plan_execute(plan, f.as_ptr().cast(), outs.as_ptr(), 1),
+            grad_status::Ok
+        );
+        grad_plan_free(plan);
+    }
+    // numpy: np.gradient([5, 7, 4, 8], [0, 1, 3, 3.5])
+    assert!(same(
+        &x,
+        &[2.0, 0.8333333333333336, 6.1000000000000005, 8.0]
+    ));
 }

@@ -67,13 +67,20 @@ pub enum GradError {
         /// How many axes were requested.
         expected: usize,
     },
-    /// An output array's shape differs from the input's.
+    /// The input's shape differs from the shape the plan was made for.
+    InputShape {
+        /// Its shape.
+        shape: Vec<usize>,
+        /// The plan's shape.
+        expected: Vec<usize>,
+    },
+    /// An output array's shape differs from the input's (and the plan's).
     OutputShape {
         /// Which output (in requested-axis order).
         output: usize,
         /// Its shape.
         shape: Vec<usize>,
-        /// The input's shape.
+        /// The input's (and the plan's) shape.
         expected: Vec<usize>,
     },
     /// A coefficient table could not be allocated.
@@ -128,6 +135,12 @@ impl fmt::Display for GradError {
                 write!(
                     f,
                     "{given} output arrays given for {expected} requested axes"
+                )
+            }
+            GradError::InputShape { shape, expected } => {
+                write!(
+                    f,
+                    "the input has shape {shape:?}, the plan was made for shape {expected:?}"
                 )
             }
             GradError::OutputShape {

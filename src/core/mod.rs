@@ -5,24 +5,24 @@
 //! - `stencil`: the interior and edge formulas, written once, and their coefficients;
 //! - `sweep`: applying one axis's formulas along that axis of any layout;
 //! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
-//! - `Plan` (here): the checks in numpy's order, the stencils, and the thread split.
+//! - [`Plan`] and [`Options`]: the plan/execute split; `Jobs` (here): the checks in
+//!   numpy's order, the stencils, and the thread split.
 #![deny(unsafe_code)]
 
 mod error;
 mod fused;
+mod plan;
 mod spacing;
 mod stencil;
 mod sweep;
 pub mod value;
 
 pub use error::GradError;
+pub use plan::{Options, Plan};
 pub use spacing::{Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
-use ndarray::{
-    Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn,
-    ShapeBuilder, Slice,
-};
+use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Slice};
 use spacing::AxisSpacing;
 use stencil::AxisStencil;
 
@@ -91,67 +91,7 @@ pub fn gradient_into_threads<T: Element, D: Dimension>(
     out: &mut [ArrayViewMut<'_, T::Out, D>],
     threads: usize,
 ) -> Result<(), GradError> {
-    let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
-    plan.check_outputs(out.len())?;
-    if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != f.shape()) {
-        return Err(GradError::OutputShape {
-            output,
-            shape: o.shape().to_vec(),
-            expected: f.shape().to_vec(),
-        });
-    }
-    let threads = useful_threads(f.len(), threads);
-    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), threads);
-    Ok(())
-}
-
-/// [`gradient_into_threads`] on a dense array and dense outputs given as slices of their
-/// elements in memory order, which spares a call on a small array the cost of building
-/// views. `f` and every output have `shape` and the same `strides` (in elements; any value
-/// on an axis of length 1), no negative stride on a longer axis, and no gap or overlap
-/// between their elements: the layout of a C or Fortran array, or any permutation of its
-/// axes; each slice holds exactly `prod(shape)` elements.
-///
-/// # Errors
-/// As [`gradient_into`].
-///
-/// # Panics
-/// If the slices do not have that layout (the caller's contract).
-///
-/// # Threads
-/// Pure function of its arguments: any number of calls may run concurrently.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gradient_into_dense<T: Element>(
-    f: &[T],
-    shape: &[usize],
-    strides: &[isize],
-    spacing: &[Spacing<'_>],
-    axes: Option<&[isize]>,
-    edge_order: i32,
-    out: &mut [&mut [T::Out]],
-    threads: usize,
-) -> Result<(), GradError> {
-    let plan = Plan::<T::Out>::new(shape, spacing, axes, edge_order)?;
-    plan.check_outputs(out.len())?;
-    if plan.jobs.is_empty() {
-        return Ok(());
-    }
-    let threads = useful_threads(f.len(), threads);
-    if threads <= 1 && fused::sweep_dense(f, shape, strides, out, &plan.jobs) {
-        return Ok(());
-    }
-    // Threads, or more axes than the sweep takes: as views.
-    let strides: PerAxis<usize> = (strides.iter().zip(shape))
-        .map(|(&s, &n)| if n > 1 { s as usize } else { 0 })
-        .collect();
-    let dim = || IxDyn(shape).strides(IxDyn(&strides));
-    let contract = "dense slices of the shape and strides given";
-    let f = ArrayViewD::from_shape(dim(), f).expect(contract);
-    let out = out
-        .iter_mut()
-        .map(|o| ArrayViewMutD::from_shape(dim(), o).expect(contract));
-    plan.run(&f, out, threads);
-    Ok(())
+    Plan::build(f.shape(), spacing, axes, edge_order, threads)?.execute(f, out)
 }
 
 /// How many of `threads` an array of `count` elements gets (0 or 1: the calling thread).
@@ -181,23 +121,27 @@ pub fn gradient<T: Element, D: Dimension>(
 where
     T::Out: Default,
 {
-    let plan = Plan::<T::Out>::new(f.shape(), spacing, axes, edge_order)?;
-    let mut out: Vec<Array<T::Out, D>> = (0..plan.outputs)
+    let plan = Plan::build(f.shape(), spacing, axes, edge_order, 1)?;
+    let mut out: Vec<Array<T::Out, D>> = (0..plan.outputs())
         .map(|_| Array::from_elem(f.raw_dim(), T::Out::default()))
         .collect();
-    plan.run(&f, out.iter_mut().map(|o| o.view_mut()), 1);
+    let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+    plan.execute(f, &mut views)?;
+    drop(views);
     Ok(out)
 }
 
 /// Everything about a call that does not depend on the data: the number of outputs and,
-/// for each, its normalised axis and stencil. Building it performs every check.
-struct Plan<'a, V: Value> {
+/// for each, its normalised axis and stencil. Building it performs every check. The
+/// public [`Plan`] holds one, with the shape and thread count it was built for.
+#[derive(Debug)]
+pub(crate) struct Jobs<'a, V: Value> {
     outputs: usize,
     /// One per output; none when `f` is empty (there is nothing to compute).
     jobs: PerAxis<fused::Job<'a, V>>,
 }
 
-impl<'a, V: Value> Plan<'a, V> {
+impl<'a, V: Value> Jobs<'a, V> {
     fn new(
         shape: &[usize],
         spacing: &[Spacing<'a>],
@@ -224,12 +168,12 @@ impl<'a, V: Value> Plan<'a, V> {
         let count: usize = shape.iter().product();
         if count == 0 {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
-            return Ok(Plan {
+            return Ok(Jobs {
                 outputs: axes.len(),
                 jobs: PerAxis::new(),
             });
         }
-        let mut plan = Plan {
+        let mut plan = Jobs {
             outputs: axes.len(),
             jobs: PerAxis::new(),
         };
@@ -240,17 +184,6 @@ impl<'a, V: Value> Plan<'a, V> {
             plan.jobs.push((axis, stencil));
         }
         Ok(plan)
-    }
-
-    /// `given` outputs must be one per requested axis.
-    fn check_outputs(&self, given: usize) -> Result<(), GradError> {
-        match given == self.outputs {
-            true => Ok(()),
-            false => Err(GradError::OutputCount {
-                given,
-                expected: self.outputs,
-            }),
-        }
     }
 
     /// Computes every output, on up to `threads` threads (each output element is computed
@@ -531,7 +464,7 @@ mod tests {
         out: &mut [ArrayViewMutD<'_, f64>],
         pieces: usize,
     ) {
-        let plan = Plan::<f64>::new(f.shape(), spacing, None, edge_order).unwrap();
+        let plan = Jobs::<f64>::new(f.shape(), spacing, None, edge_order).unwrap();
         plan.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
     }
 
@@ -664,10 +597,10 @@ mod tests {
 
     #[test]
     fn dense_slices_give_the_bits_of_views() {
-        // `gradient_into_dense` (the C ABI's path for dense arrays): C order, Fortran order,
+        // `Plan::execute_dense` (the C ABI's path for dense arrays): C order, Fortran order,
         // a permutation of axes, any stride on an axis of length 1, more axes than the
         // sweep takes, and two threads; every one as `gradient` on a C-order view.
-        use ndarray::ArrayD;
+        use ndarray::{ArrayD, IxDyn, ShapeBuilder};
         let dense = |shape: &[usize], order: &[usize]| -> Vec<isize> {
             // Strides of the layout whose axes, fastest first, are `order`.
             let mut strides = vec![0isize; shape.len()];
@@ -716,10 +649,10 @@ mod tests {
             let want = gradient(f, &spacing, axes, 2).unwrap();
             let mut got = vec![vec![f64::NAN; count]; want.len()];
             let mut outs: Vec<&mut [f64]> = got.iter_mut().map(|o| &mut o[..]).collect();
-            gradient_into_dense(
-                &data, &shape, &strides, &spacing, axes, 2, &mut outs, threads,
-            )
-            .unwrap();
+            Plan::build(&shape, &spacing, axes, 2, threads)
+                .unwrap()
+                .execute_dense(&data, &strides, &mut outs)
+                .unwrap();
             for (k, (g, w)) in got.iter().zip(&want).enumerate() {
                 let g = ArrayD::from_shape_vec(IxDyn(&shape).strides(IxDyn(&positive)), g.clone());
                 assert_eq!(&g.unwrap(), w, "shape {shape:?} order {order:?} axis {k}");

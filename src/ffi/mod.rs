@@ -17,24 +17,30 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod boundary;
+mod call;
+mod plan;
 mod status;
 mod types;
 mod validate;
 mod view;
 
+pub use plan::{
+    grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
+    grad_options_set_edge_order, grad_options_set_spacing, grad_options_set_threads, grad_plan,
+    grad_plan_execute, grad_plan_free, grad_plan_new, grad_plan_output_count,
+    grad_plan_output_dtype,
+};
 pub use status::grad_status;
 pub use types::{
     GRAD_ELEMENTS_PER_THREAD, GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_spacing,
     grad_spacing_kind,
 };
 
-use crate::core::{
-    Coordinates, Element, PerAxis, Spacing, gradient_into_dense, gradient_into_threads,
-};
+use crate::core::{PerAxis, Spacing};
+use call::{Description, OutputNames, OutputStrides, Parts, SpacingArg, borrow, copy};
 use libc::{c_char, c_void};
-use num_complex::Complex;
 use status::Failure;
-use validate::{Strided, c_strides, f_strides};
+use validate::f_strides;
 
 /// Computes the gradient of an N-dimensional array along the requested axes, exactly as
 /// `numpy.gradient(f, *spacing, axis=axes, edge_order=edge_order)` does, into the
@@ -96,95 +102,77 @@ pub unsafe extern "C" fn grad_gradient(
     n_threads: usize,
 ) -> grad_status {
     boundary::status(|| {
+        // Stage 1: tags and counts, in parameter order.
         let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
         validate::ndim(ndim)?;
-        // SAFETY: `shape` holds `ndim` readable elements (this function's contract); `copy`
-        // checks NULL, alignment and size before reading.
-        let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        // C order: the strides of a NULL `strides` and of outputs without `out_strides`.
-        let c_order = c_strides(&shape);
-        let strides = match strides.is_null() {
-            true => None,
-            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract); checked by `copy`.
-            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
-        };
-        let axes: Option<PerAxis<isize>> = match (axes.is_null(), n_axes) {
-            (true, 0) => None,
-            _ if n_axes > GRAD_MAX_NDIM => {
-                return Err(Failure::new(
-                    grad_status::RepeatedAxis,
-                    format!("n_axes is {n_axes}, more than any array has axes: some axis repeats"),
-                ));
-            }
-            // SAFETY: `axes` holds `n_axes` elements (contract); checked by `borrow`.
-            _ => Some(
-                unsafe { borrow(axes, n_axes, &"axes") }?
-                    .iter()
-                    .map(|&a| a as isize)
-                    .collect(),
-            ),
-        };
-        let axes: Option<&[isize]> = axes.as_deref();
-        let requested = axes.map_or(ndim, <[isize]>::len);
+        let all_axes = axes.is_null() && n_axes == 0;
+        let requested = if all_axes { ndim } else { n_axes };
+        call::spacing_count(n_spacing, requested)?;
+        call::axes_count(n_axes)?;
         if n_out != requested {
             return Err(Failure::new(
                 grad_status::OutputCount,
                 format!("n_out is {n_out} but {requested} axes are requested"),
             ));
         }
-        // The count is checked against the axes by the core, after the axes themselves (as
-        // numpy does); a count no array could use is refused before reading that many.
-        if n_spacing > GRAD_MAX_NDIM {
-            return Err(Failure::new(
-                grad_status::SpacingCount,
-                format!(
-                    "invalid number of arguments: {n_spacing} spacing values for {requested} axes"
-                ),
-            ));
-        }
-        // SAFETY: `out` holds `n_out` pointers (contract; n_out <= GRAD_MAX_NDIM, the number
-        // of axes requested); checked by `copy`.
-        let out = unsafe { copy(out, n_out, &"out") }?;
-        let out_strides = match out_strides.is_null() {
+        // Stage 2: the argument arrays, in parameter order. Each pointer holds the number of
+        // elements this function's contract gives; `copy` and `borrow` check NULL,
+        // alignment and size before reading.
+        // SAFETY: `shape` holds `ndim` elements (contract).
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
+        let strides = match strides.is_null() {
             true => None,
-            // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
-            // n_out <= GRAD_MAX_NDIM, so the product cannot overflow); checked by `copy`.
-            false => Some(unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?),
+            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract).
+            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
         };
-        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `copy`.
-        let spacing = unsafe { copy(spacing, n_spacing, &"spacing") }?;
-
-        let strides = strides.as_deref().unwrap_or(&c_order);
-        let input = Strided::new(f as usize, &shape, strides, dtype.layout(), &"f")?;
-        // Lists of validated arguments are pushed one by one: collecting into a `Result`
-        // would move the list, a measurable cost on a small call.
-        let mut outputs = PerAxis::new();
-        for (k, &p) in out.iter().enumerate() {
-            let st = out_strides
-                .as_ref()
-                .map_or(&c_order[..], |s| &s[k * ndim..(k + 1) * ndim]);
-            let name = format_args!("out[{k}]");
-            outputs.push(Strided::new(
-                p as usize,
-                &shape,
-                st,
-                dtype.output().layout(),
-                &name,
-            )?);
-        }
-        let mut steps = PerAxis::new();
-        for (i, s) in spacing.iter().enumerate() {
-            steps.push(SpacingArg::new((i, s))?);
-        }
-        execute(&Request {
+        // SAFETY: `spacing` holds `n_spacing` structs (contract).
+        let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?;
+        let axes: Option<PerAxis<isize>> = match all_axes {
+            true => None,
+            // SAFETY: `axes` holds `n_axes` elements (contract).
+            false => Some(
+                unsafe { borrow(axes, n_axes, &"axes") }?
+                    .iter()
+                    .map(|&a| a as isize)
+                    .collect(),
+            ),
+        };
+        // SAFETY: `out` holds `n_out` pointers (contract).
+        let out = unsafe { copy(out, n_out, &"out") }?;
+        let outputs = match out_strides.is_null() {
+            true => OutputStrides::COrder,
+            false => {
+                // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
+                // n_out <= GRAD_MAX_NDIM, so the product cannot overflow).
+                let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
+                OutputStrides::Each(all)
+            }
+        };
+        // Stage 3: the spacing entries.
+        let args = call::spacing_args(spacing)?;
+        // SAFETY: validated descriptors; the caller's contract makes the coordinates
+        // readable, and not written, for the call, which the views do not outlive.
+        let steps: PerAxis<Spacing<'_>> = args.iter().map(|&a| unsafe { a.to_core() }).collect();
+        // Stages 4 and 5.
+        let parts = Parts {
             dtype,
-            input,
+            shape,
+            strides,
+            outputs,
             spacing: &steps,
-            axes,
+            axes: axes.as_deref(),
             edge_order,
-            outputs: &outputs,
             threads: n_threads,
-        })
+        };
+        let call = Description::new(parts, n_out)?;
+        // Stages 6 and 7, and the computation.
+        let coordinates = args.iter().enumerate().filter_map(|(i, a)| match a {
+            SpacingArg::Coordinates(_, x) => Some((i, x)),
+            _ => None,
+        });
+        let out: PerAxis<usize> = out.iter().map(|&p| p as usize).collect();
+        // SAFETY: the caller's contract: every array is valid for its described extent.
+        unsafe { call.execute(f as usize, &out, OutputNames::List, coordinates) }
     })
 }
 
@@ -227,17 +215,11 @@ pub unsafe extern "C" fn grad_gradient_f64(
     n_threads: usize,
 ) -> grad_status {
     boundary::status(|| {
+        // Stage 1: tags and counts, in parameter order.
         validate::ndim(ndim)?;
-        // SAFETY: `shape` holds `ndim` readable elements (contract); checked by `copy`.
-        let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        let steps = match spacing.is_null() {
-            true => None,
-            // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `borrow`.
-            false => Some(unsafe { borrow(spacing, ndim, &"spacing") }?),
-        };
-        let strides = match layout {
-            l if l == grad_layout::RowMajor as i32 => c_strides(&shape),
-            l if l == grad_layout::ColumnMajor as i32 => f_strides(&shape),
+        let column_major = match layout {
+            l if l == grad_layout::RowMajor as i32 => false,
+            l if l == grad_layout::ColumnMajor as i32 => true,
             other => {
                 return Err(Failure::new(
                     grad_status::InvalidLayout,
@@ -245,14 +227,27 @@ pub unsafe extern "C" fn grad_gradient_f64(
                 ));
             }
         };
-        let f64_layout = grad_dtype::F64.layout();
-        let input = Strided::new(f as usize, &shape, &strides, f64_layout, &"f")?;
-        let count: usize = shape.iter().product(); // fits: checked by Strided::new
-        // `count` doubles fit in isize::MAX bytes, `ndim` times that may not even fit in usize.
+        // Stage 2: the argument arrays.
+        // SAFETY: `shape` holds `ndim` readable elements (contract); checked by `copy`.
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
+        let steps = match spacing.is_null() {
+            true => None,
+            // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `borrow`.
+            false => Some(unsafe { borrow(spacing, ndim, &"spacing") }?),
+        };
+        // Stage 4: sizes, the output buffer's among them.
+        let input_strides = match column_major {
+            true => f_strides(&shape),
+            false => validate::c_strides(&shape),
+        };
+        let itemsize = size_of::<f64>();
+        validate::size(&shape, &input_strides, itemsize, &"f")?;
+        let count: usize = shape.iter().product(); // fits: checked by `size`
+        // `count` doubles fit in isize::MAX bytes; `ndim` times that may not.
         let needed = count
             .checked_mul(ndim)
             .filter(|&n| {
-                n.checked_mul(size_of::<f64>())
+                n.checked_mul(itemsize)
                     .is_some_and(|b| b <= isize::MAX as usize)
             })
             .ok_or_else(|| {
@@ -267,36 +262,49 @@ pub unsafe extern "C" fn grad_gradient_f64(
                 format!("out holds {out_len} doubles; {ndim} outputs of {count} need {needed}"),
             ));
         }
-        // Pushed one by one, as in `grad_gradient`.
-        let mut outputs = PerAxis::new();
-        for k in 0..ndim {
-            let name = format_args!("out (axis {k})");
-            let addr = match out as usize {
-                0 => 0,
-                base => base
-                    .checked_add(k * count * size_of::<f64>())
-                    .ok_or_else(|| {
-                        Failure::new(
-                            grad_status::Overflow,
-                            format!("{name} lies beyond the address space"),
-                        )
-                    })?,
-            };
-            outputs.push(Strided::new(addr, &shape, &strides, f64_layout, &name)?);
-        }
-        let spacing = match steps {
-            None => PerAxis::new(),
-            Some(h) => h.iter().copied().map(SpacingArg::Scalar).collect(),
-        };
-        execute(&Request {
+        let call_shape = shape.clone();
+        let steps: PerAxis<Spacing<'_>> = steps
+            .iter()
+            .flat_map(|h| h.iter().map(|&h| Spacing::Scalar(h)))
+            .collect();
+        // Stage 5.
+        let parts = Parts {
             dtype: grad_dtype::F64,
-            input,
-            spacing: &spacing,
+            shape,
+            strides: Some(input_strides.clone()),
+            outputs: OutputStrides::LikeInput,
+            spacing: &steps,
             axes: None,
             edge_order,
-            outputs: &outputs,
             threads: n_threads,
-        })
+        };
+        let call = Description::new(parts, ndim)?;
+        // Stages 6 and 7: output k is the block at `out + k * count`. The input is checked
+        // first, then the blocks' addresses, which must not wrap around the address space.
+        let f64_layout = grad_dtype::F64.layout();
+        validate::Strided::new(f as usize, &call_shape, &input_strides, f64_layout, &"f")?;
+        let mut blocks = PerAxis::new();
+        for k in 0..ndim {
+            let addr = match out as usize {
+                0 => Some(0),
+                base => base.checked_add(k * count * itemsize),
+            };
+            blocks.push(addr.ok_or_else(|| {
+                Failure::new(
+                    grad_status::Overflow,
+                    format!("out (the block of axis {k}) lies beyond the address space"),
+                )
+            })?);
+        }
+        // SAFETY: the caller's contract: `f` holds `count` doubles, `out` `out_len`.
+        unsafe {
+            call.execute(
+                f as usize,
+                &blocks,
+                OutputNames::Stacked,
+                std::iter::empty(),
+            )
+        }
     })
 }
 
@@ -327,6 +335,39 @@ pub extern "C" fn grad_last_error() -> *const c_char {
     boundary::value(c"".as_ptr(), status::last_error)
 }
 
+/// Copies the detail of the last failure of a `grad_` call on the calling thread (what
+/// `grad_last_error()` points to) into `buf`, as `snprintf` does: at most `len - 1` bytes
+/// and a terminating NUL (nothing when `len` is 0 or `buf` is NULL). Returns the detail's
+/// full length in bytes, without the NUL: a result of `len` or more means it was cut.
+/// Empty after a successful call.
+///
+/// The copy belongs to the caller, so nothing it holds is invalidated by later calls: for
+/// runtimes that may move a task to another thread between two foreign calls (Julia),
+/// call it right after the failing call, as `grad_last_error()`.
+///
+/// Thread-safety: safe to call from any thread; each thread has its own detail.
+///
+/// # Safety
+/// `buf` is NULL or writable for `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_last_error_copy(buf: *mut c_char, len: usize) -> usize {
+    boundary::value(0, || {
+        status::with_last_error(|detail| {
+            let bytes = detail.to_bytes();
+            if !buf.is_null() && len > 0 {
+                let n = bytes.len().min(len - 1);
+                // SAFETY: `buf` is writable for `len > n` bytes (contract); the detail is a
+                // separate, library-owned string.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), buf, n);
+                    buf.add(n).write(0);
+                }
+            }
+            bytes.len()
+        })
+    })
+}
+
 /// The version of the loaded library, packed as `(MAJOR << 16) | (MINOR << 8) | PATCH`,
 /// the same packing as the `GRAD_VERSION` macro of the header compiled against.
 ///
@@ -347,219 +388,4 @@ pub extern "C" fn grad_version() -> u32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn grad_version_string() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
-
-/// One spacing argument, validated.
-enum SpacingArg<'a> {
-    Unit,
-    Scalar(f64),
-    ScalarF64(f64),
-    ScalarF32(f32),
-    Coordinates(grad_dtype, Strided<'a>),
-}
-
-impl<'a> SpacingArg<'a> {
-    fn new((i, s): (usize, &'a grad_spacing)) -> Result<Self, Failure> {
-        use grad_spacing_kind as K;
-        Ok(match s.kind {
-            k if k == K::Unit as i32 => SpacingArg::Unit,
-            k if k == K::Scalar as i32 => SpacingArg::Scalar(s.h),
-            k if k == K::ScalarF64 as i32 => SpacingArg::ScalarF64(s.h),
-            k if k == K::ScalarF32 as i32 => SpacingArg::ScalarF32(s.h as f32),
-            k if k == K::Coordinates as i32 => {
-                let name = format_args!("spacing[{i}].coordinates");
-                let dtype = grad_dtype::from_tag(s.dtype, &name)?;
-                if matches!(dtype, grad_dtype::C128 | grad_dtype::C64) {
-                    return Err(Failure::new(
-                        grad_status::InvalidDtype,
-                        format!("{name}: coordinates must be real"),
-                    ));
-                }
-                let x = Strided::new(
-                    s.coordinates as usize,
-                    std::slice::from_ref(&s.length),
-                    std::slice::from_ref(&s.stride),
-                    dtype.layout(),
-                    &name,
-                )?;
-                SpacingArg::Coordinates(dtype, x)
-            }
-            k => {
-                return Err(Failure::new(
-                    grad_status::InvalidSpacingKind,
-                    format!("spacing[{i}].kind is {k}, not a grad_spacing_kind"),
-                ));
-            }
-        })
-    }
-
-    /// # Safety
-    /// The coordinates' memory is valid for reading for `'a` (the caller's contract).
-    unsafe fn to_core<'v>(&self) -> Spacing<'v> {
-        macro_rules! coords {
-            ($variant:ident, $t:ty, $x:expr) => {
-                Spacing::Coordinates(Coordinates::$variant(
-                    // SAFETY: a validated descriptor of `$t` (SpacingArg::new), readable for
-                    // 'a per this function's contract.
-                    unsafe { view::vector::<$t>($x) },
-                ))
-            };
-        }
-        match self {
-            SpacingArg::Unit => Spacing::Unit,
-            SpacingArg::Scalar(h) => Spacing::Scalar(*h),
-            SpacingArg::ScalarF64(h) => Spacing::ScalarF64(*h),
-            SpacingArg::ScalarF32(h) => Spacing::ScalarF32(*h),
-            SpacingArg::Coordinates(dtype, x) => match dtype {
-                grad_dtype::F64 => coords!(F64, f64, x),
-                grad_dtype::F32 => coords!(F32, f32, x),
-                grad_dtype::I8 => coords!(I8, i8, x),
-                grad_dtype::I16 => coords!(I16, i16, x),
-                grad_dtype::I32 => coords!(I32, i32, x),
-                grad_dtype::I64 => coords!(I64, i64, x),
-                grad_dtype::U8 => coords!(U8, u8, x),
-                grad_dtype::U16 => coords!(U16, u16, x),
-                grad_dtype::U32 => coords!(U32, u32, x),
-                grad_dtype::U64 => coords!(U64, u64, x),
-                grad_dtype::C128 | grad_dtype::C64 => unreachable!("rejected by SpacingArg::new"),
-            },
-        }
-    }
-}
-
-/// An array the call reads, as the aliasing check names it.
-#[derive(Clone, Copy)]
-enum Read {
-    Input,
-    /// The coordinates of `spacing[i]`.
-    Coordinates(usize),
-}
-
-impl std::fmt::Display for Read {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Read::Input => write!(f, "the input f"),
-            Read::Coordinates(i) => write!(f, "spacing[{i}].coordinates"),
-        }
-    }
-}
-
-/// A fully validated call, ready for the aliasing check and the core.
-struct Request<'a> {
-    dtype: grad_dtype,
-    input: Strided<'a>,
-    spacing: &'a [SpacingArg<'a>],
-    axes: Option<&'a [isize]>,
-    edge_order: i32,
-    outputs: &'a [Strided<'a>],
-    threads: usize,
-}
-
-fn execute(req: &Request<'_>) -> Result<(), Failure> {
-    let coordinates = req.spacing.iter().enumerate().filter_map(|(i, s)| match s {
-        SpacingArg::Coordinates(_, x) => Some((Read::Coordinates(i), x)),
-        _ => None,
-    });
-    let reads = std::iter::once((Read::Input, &req.input)).chain(coordinates);
-    validate::no_overlap(reads, req.outputs)?;
-    // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output aliases
-    // anything), and the caller's contract makes the memory valid for the call.
-    unsafe {
-        match req.dtype {
-            grad_dtype::F64 => compute::<f64>(req),
-            grad_dtype::F32 => compute::<f32>(req),
-            grad_dtype::C128 => compute::<Complex<f64>>(req),
-            grad_dtype::C64 => compute::<Complex<f32>>(req),
-            grad_dtype::I8 => compute::<i8>(req),
-            grad_dtype::I16 => compute::<i16>(req),
-            grad_dtype::I32 => compute::<i32>(req),
-            grad_dtype::I64 => compute::<i64>(req),
-            grad_dtype::U8 => compute::<u8>(req),
-            grad_dtype::U16 => compute::<u16>(req),
-            grad_dtype::U32 => compute::<u32>(req),
-            grad_dtype::U64 => compute::<u64>(req),
-        }
-    }
-}
-
-/// # Safety
-/// `req` is validated for element type `T` (as `execute` guarantees) and its memory is
-/// valid for the call.
-unsafe fn compute<T: Element>(req: &Request<'_>) -> Result<(), Failure> {
-    // SAFETY: forwarded contract, for the coordinate arrays; views live only within this call.
-    let spacing: PerAxis<Spacing<'_>> =
-        req.spacing.iter().map(|s| unsafe { s.to_core() }).collect();
-    let (axes, edge_order, threads) = (req.axes, req.edge_order, req.threads);
-    if validate::dense_alike(&req.input, req.outputs) {
-        let (shape, strides) = (req.input.shape, req.input.strides);
-        // SAFETY: forwarded contract; dense, as just checked.
-        let f = unsafe { view::slice::<T>(&req.input) };
-        // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
-        let mut out: PerAxis<_> = (req.outputs.iter())
-            .map(|o| unsafe { view::slice_mut::<T::Out>(o) })
-            .collect();
-        return gradient_into_dense(
-            f, shape, strides, &spacing, axes, edge_order, &mut out, threads,
-        )
-        .map_err(Failure::from);
-    }
-    // SAFETY: forwarded contract.
-    let f = unsafe { view::array::<T>(&req.input) };
-    // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
-    let mut out: Vec<_> = req
-        .outputs
-        .iter()
-        .map(|o| unsafe { view::array_mut::<T::Out>(o) })
-        .collect();
-    gradient_into_threads(f, &spacing, axes, edge_order, &mut out, threads).map_err(Failure::from)
-}
-
-/// A copy of the `len` elements of a C array (NULL allowed only when `len` is 0), held by
-/// the exported function, so that nothing the library later writes can change it. Inline
-/// (no allocation) up to four elements.
-///
-/// # Safety
-/// As [`borrow`].
-unsafe fn copy<T: Copy>(
-    ptr: *const T,
-    len: usize,
-    name: &dyn std::fmt::Display,
-) -> Result<PerAxis<T>, Failure> {
-    // SAFETY: forwarded contract.
-    Ok(PerAxis::from_slice(unsafe { borrow(ptr, len, name) }?))
-}
-
-/// The `len` elements of a C array (NULL allowed only when `len` is 0), checked for
-/// alignment and size. Callers copy what they keep, so the borrow ends before any output
-/// is written.
-///
-/// # Safety
-/// A non-NULL `ptr` points to `len` readable, initialised elements.
-unsafe fn borrow<'p, T: Copy>(
-    ptr: *const T,
-    len: usize,
-    name: &dyn std::fmt::Display,
-) -> Result<&'p [T], Failure> {
-    validate::non_null(ptr, len, name)?;
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if (ptr as usize) % align_of::<T>() != 0 {
-        return Err(Failure::new(
-            grad_status::Misaligned,
-            format!("{name} is not aligned for its element type"),
-        ));
-    }
-    if len
-        .checked_mul(size_of::<T>())
-        .is_none_or(|b| b > isize::MAX as usize)
-    {
-        return Err(Failure::new(
-            grad_status::Overflow,
-            format!("{name}: {len} elements do not fit in memory"),
-        ));
-    }
-    // SAFETY: non-NULL and aligned (checked above), `len` readable elements (the caller's
-    // contract), total size within isize (checked above).
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }

@@ -6,115 +6,122 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 
 /// Result of every fallible `grad_` function. `GRAD_STATUS_OK` (0) is success; every other
-/// value names one kind of failure, and `grad_last_error()` gives the detail. On any
-/// failure nothing has been written to any output. Numbers are fixed and never reused.
+/// value names one kind of failure: `grad_status_message()` gives its fixed description
+/// (the first sentence of its documentation here) and `grad_last_error()` or
+/// `grad_last_error_copy()` the detail of the failed call. On any failure nothing has been
+/// written to any output. Numbers are fixed and never reused.
+///
+/// **Order of checks.** A call with several faults reports the first of them in this
+/// order, the same in every function (each runs the stages that concern its arguments):
+/// 1. Handles, tags and counts: a NULL handle or result pointer (NULL_POINTER), `ndim`
+///    (INVALID_NDIM), `dtype` or `layout` (INVALID_DTYPE, INVALID_LAYOUT), `n_out`
+///    against the number of requested axes (OUTPUT_COUNT), counts no array can use
+///    (`n_axes` above `GRAD_MAX_NDIM`: REPEATED_AXIS; `n_spacing` above it: SPACING_COUNT).
+/// 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
+///    `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
+/// 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND), then for coordinates
+///    their dtype (INVALID_DTYPE), pointer (NULL_POINTER, MISALIGNED) and extent (OVERFLOW).
+/// 4. Sizes: the element count and extent of the input's and each output's shape and
+///    strides (OVERFLOW), and for `grad_gradient_f64` the output buffer (OUTPUT_TOO_SMALL).
+/// 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
+///    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
+///    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks.
+/// 6. The data pointers, the input first, then each output in order: NULL_POINTER,
+///    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
+/// 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum grad_status {
-    /// Success: every output element was written.
+    /// Success.
+    ///
+    /// Every output element was written.
     Ok = 0,
-    /// A pointer that must not be NULL was NULL (data with elements, `shape`, the output
-    /// list, `axes` with `n_axes > 0`, `spacing` with `n_spacing > 0`, coordinates).
+    /// A required pointer is NULL.
+    ///
+    /// Data with elements, `shape`, the output list, `axes` with `n_axes > 0`, `spacing`
+    /// with `n_spacing > 0`, coordinates, a plan or options handle, a result pointer.
     NullPointer = 1,
-    /// `ndim` is 0 or above `GRAD_MAX_NDIM`.
+    /// `ndim` must be between 1 and `GRAD_MAX_NDIM`.
     InvalidNdim = 2,
+    /// Unknown or unsupported dtype.
+    ///
     /// A dtype tag is not a `grad_dtype` value, or not allowed where it is used
     /// (coordinates must be real: float or integer).
     InvalidDtype = 3,
+    /// Shape or strides overflow the address space.
+    ///
     /// The element count or the memory extent described by a shape and strides does not
     /// fit in the address space (`isize`), or a stride is `PTRDIFF_MIN`.
     Overflow = 4,
-    /// A data, output or coordinate pointer is not aligned for its element type.
+    /// Pointer not aligned for its element type.
+    ///
+    /// A data, output, coordinate or argument-array pointer.
     Misaligned = 5,
+    /// Axis out of bounds.
+    ///
     /// A requested axis is outside `-ndim .. ndim-1`.
     AxisOutOfBounds = 6,
+    /// Repeated axis.
+    ///
     /// An axis is requested twice (after negative axes are resolved).
     RepeatedAxis = 7,
+    /// Invalid number of spacing arguments.
+    ///
     /// `n_spacing` is not 0, not 1 (a scalar kind), and not the number of requested axes.
     SpacingCount = 8,
+    /// Unknown spacing kind.
+    ///
     /// A `grad_spacing.kind` is not a `grad_spacing_kind` value.
     InvalidSpacingKind = 9,
-    /// A coordinate array's length differs from the length of its axis.
+    /// Coordinate array length differs from its axis length.
     CoordinatesLength = 10,
-    /// A coordinate array has fewer than 2 entries (its axis has fewer than 2 elements).
+    /// Coordinate array has fewer than 2 entries.
+    ///
+    /// Its axis has fewer than 2 elements.
     CoordinatesTooShort = 11,
-    /// `edge_order` is not 1 or 2.
+    /// `edge_order` must be 1 or 2.
     InvalidEdgeOrder = 12,
-    /// A requested axis has fewer than `edge_order + 1` elements.
+    /// Axis too short: at least `edge_order + 1` elements are required.
     AxisTooShort = 13,
+    /// An output shares memory with an input or another output.
+    ///
     /// An output shares memory with the input, a coordinate array or another output
     /// (interleaved outputs that share no element are fine), or its own strides do not nest
     /// (each at least the extent of the smaller ones), which could let two of its elements
     /// share an address.
     Overlap = 14,
-    /// Memory for the coefficient tables (O(axis length)) could not be allocated.
+    /// Out of memory.
+    ///
+    /// Memory for a plan, its options or its coefficient tables (O(axis length)) could not
+    /// be allocated.
     OutOfMemory = 15,
-    /// `n_out` differs from the number of requested axes.
+    /// Number of outputs differs from number of requested axes.
     OutputCount = 16,
-    /// The output buffer of `grad_gradient_f64` holds fewer than `ndim * prod(shape)` elements.
+    /// Output buffer too small.
+    ///
+    /// The output buffer of `grad_gradient_f64` holds fewer than `ndim * prod(shape)`
+    /// elements.
     OutputTooSmall = 17,
+    /// Unknown layout.
+    ///
     /// The `layout` argument of `grad_gradient_f64` is not a `grad_layout` value.
     InvalidLayout = 18,
-    /// A bug in the library (a Rust panic was caught at the boundary). Please report it
-    /// with the message from `grad_last_error()`.
+    /// Array shape differs from the plan's shape.
+    ///
+    /// Returned by the Rust API's `Plan::execute`; the C functions take every shape from
+    /// the plan and never return it.
+    ShapeMismatch = 19,
+    /// Internal error in the gradient library (please report).
+    ///
+    /// A bug: a Rust panic was caught at the boundary. Please report it with the message
+    /// from `grad_last_error()`.
     Panic = 99,
 }
 
-impl grad_status {
-    /// Every status, for tables and tests.
-    pub(crate) const ALL: [grad_status; 20] = [
-        grad_status::Ok,
-        grad_status::NullPointer,
-        grad_status::InvalidNdim,
-        grad_status::InvalidDtype,
-        grad_status::Overflow,
-        grad_status::Misaligned,
-        grad_status::AxisOutOfBounds,
-        grad_status::RepeatedAxis,
-        grad_status::SpacingCount,
-        grad_status::InvalidSpacingKind,
-        grad_status::CoordinatesLength,
-        grad_status::CoordinatesTooShort,
-        grad_status::InvalidEdgeOrder,
-        grad_status::AxisTooShort,
-        grad_status::Overlap,
-        grad_status::OutOfMemory,
-        grad_status::OutputCount,
-        grad_status::OutputTooSmall,
-        grad_status::InvalidLayout,
-        grad_status::Panic,
-    ];
-
-    /// A fixed, one-line description of the status.
-    pub fn message(self) -> &'static CStr {
-        match self {
-            grad_status::Ok => c"success",
-            grad_status::NullPointer => c"a required pointer is NULL",
-            grad_status::InvalidNdim => c"ndim must be between 1 and GRAD_MAX_NDIM",
-            grad_status::InvalidDtype => c"unknown or unsupported dtype",
-            grad_status::Overflow => c"shape or strides overflow the address space",
-            grad_status::Misaligned => c"pointer not aligned for its element type",
-            grad_status::AxisOutOfBounds => c"axis out of bounds",
-            grad_status::RepeatedAxis => c"repeated axis",
-            grad_status::SpacingCount => c"invalid number of spacing arguments",
-            grad_status::InvalidSpacingKind => c"unknown spacing kind",
-            grad_status::CoordinatesLength => {
-                c"coordinate array length differs from its axis length"
-            }
-            grad_status::CoordinatesTooShort => c"coordinate array has fewer than 2 entries",
-            grad_status::InvalidEdgeOrder => c"edge_order must be 1 or 2",
-            grad_status::AxisTooShort => {
-                c"axis too short: at least edge_order + 1 elements are required"
-            }
-            grad_status::Overlap => c"an output shares memory with an input or another output",
-            grad_status::OutOfMemory => c"out of memory",
-            grad_status::OutputCount => c"number of outputs differs from number of requested axes",
-            grad_status::OutputTooSmall => c"output buffer too small",
-            grad_status::InvalidLayout => c"unknown layout",
-            grad_status::Panic => c"internal error in the gradient library (please report)",
-        }
-    }
-}
+// `grad_status::ALL` and `grad_status::message`, generated by build.rs from the enum
+// above: every variant, and the first paragraph of its documentation (without its final
+// period and backticks, its first letter lowercased unless it starts a capitalised name).
+include!(concat!(env!("OUT_DIR"), "/status_table.rs"));
 
 /// A failed call: its status and a detailed, human-readable message.
 #[derive(Debug)]
@@ -134,6 +141,7 @@ impl Failure {
 
 impl From<GradError> for Failure {
     fn from(e: GradError) -> Self {
+        // No wildcard: a new core error does not compile until it has its status.
         let status = match e {
             GradError::AxisOutOfBounds { .. } => grad_status::AxisOutOfBounds,
             GradError::RepeatedAxis { .. } => grad_status::RepeatedAxis,
@@ -143,9 +151,10 @@ impl From<GradError> for Failure {
             GradError::EdgeOrder { .. } => grad_status::InvalidEdgeOrder,
             GradError::AxisTooShort { .. } => grad_status::AxisTooShort,
             GradError::OutputCount { .. } => grad_status::OutputCount,
+            GradError::InputShape { .. } | GradError::OutputShape { .. } => {
+                grad_status::ShapeMismatch
+            }
             GradError::OutOfMemory { .. } => grad_status::OutOfMemory,
-            // The FFI layer builds every output with the input's shape.
-            _ => grad_status::Panic,
         };
         Failure::new(status, e.to_string())
     }
@@ -165,6 +174,11 @@ pub(crate) fn record(outcome: Option<&str>) {
             Some(text) => *slot = CString::new(text.replace('\0', " ")).unwrap_or_default(),
         }
     });
+}
+
+/// Runs `read` on this thread's last error detail.
+pub(crate) fn with_last_error<R>(read: impl FnOnce(&CStr) -> R) -> R {
+    LAST_ERROR.with(|slot| read(&slot.borrow()))
 }
 
 /// This thread's last error detail; valid until the next `grad_` call on this thread.

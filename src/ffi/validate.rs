@@ -116,6 +116,53 @@ fn running_products<'s>(axes: impl Iterator<Item = (&'s mut isize, &'s usize)>) 
     }
 }
 
+/// Stage 4 for one array: its element count and the bytes its shape and strides span
+/// fit in `isize`, whatever its address. Returns the elements reachable below and above
+/// element `[0, …, 0]` (in element units), or `None` for an empty array.
+pub(crate) fn size(
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    name: &dyn Display,
+) -> Result<Option<(usize, usize)>, Failure> {
+    debug_assert_eq!(shape.len(), strides.len());
+    let overflow = |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
+    // numpy and ndarray require the product of the non-zero lengths to fit, even for an
+    // empty array (`np.empty((0, 3, 2**62))` is "too big").
+    let fits = |elements: usize| {
+        elements
+            .checked_mul(itemsize)
+            .is_some_and(|b| b <= isize::MAX as usize)
+    };
+    let count = (shape.iter().filter(|&&n| n != 0))
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .filter(|&c| fits(c))
+        .ok_or_else(|| {
+            overflow(format!(
+                "shape {shape:?} has more elements than fit in memory"
+            ))
+        })?;
+    if count == 0 || shape.contains(&0) {
+        return Ok(None);
+    }
+    let (mut below, mut above) = (0usize, 0usize);
+    let span = (shape.iter().zip(strides)).try_for_each(|(&n, &st)| {
+        let reach = st.unsigned_abs().checked_mul(n - 1)?;
+        let side = if st < 0 { &mut below } else { &mut above };
+        *side = side.checked_add(reach)?;
+        Some(())
+    });
+    let spanned = span
+        .and_then(|()| below.checked_add(above)?.checked_add(1))
+        .is_some_and(fits);
+    if !spanned {
+        return Err(overflow(format!(
+            "strides {strides:?} with shape {shape:?} reach beyond the address space"
+        )));
+    }
+    Ok(Some((below, above)))
+}
+
 /// A validated strided array: address of element `[0, …, 0]`, shape, strides in elements.
 /// Invariants: aligned; element count and byte extent fit in `isize`; the addresses it
 /// covers do not wrap; the pointer is non-NULL unless the array is empty. Shape and
@@ -129,7 +176,9 @@ pub(crate) struct Strided<'a> {
 }
 
 impl<'a> Strided<'a> {
-    /// Validates a descriptor (`shape` and `strides` of one length).
+    /// Validates a descriptor (`shape` and `strides` of one length): its size, as
+    /// [`size`], then its pointer: NULL (only an empty array may have one), alignment, and
+    /// an extent that does not wrap around the address space from `addr`.
     pub(crate) fn new(
         addr: usize,
         shape: &'a [usize],
@@ -137,38 +186,19 @@ impl<'a> Strided<'a> {
         (itemsize, align): (usize, usize),
         name: &dyn Display,
     ) -> Result<Self, Failure> {
-        debug_assert_eq!(shape.len(), strides.len());
-        let overflow =
-            |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
-        // numpy and ndarray require the product of the non-zero lengths to fit, even for
-        // an empty array (`np.empty((0, 3, 2**62))` is "too big").
-        let count = shape
-            .iter()
-            .filter(|&&n| n != 0)
-            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-            .filter(|&c| {
-                c.checked_mul(itemsize)
-                    .is_some_and(|b| b <= isize::MAX as usize)
-            })
-            .map(|c| if shape.contains(&0) { 0 } else { c })
-            .ok_or_else(|| {
-                overflow(format!(
-                    "shape {shape:?} has more elements than fit in memory"
-                ))
-            })?;
         let s = Strided {
             addr,
             shape,
             strides,
             itemsize,
         };
-        if count == 0 {
+        let Some((below, above)) = size(shape, strides, itemsize, name)? else {
             return Ok(s);
-        }
+        };
         if addr == 0 {
             return Err(Failure::new(
                 grad_status::NullPointer,
-                format!("{name} is NULL but has {count} elements"),
+                format!("{name} is NULL but has elements"),
             ));
         }
         if addr % align != 0 {
@@ -177,43 +207,19 @@ impl<'a> Strided<'a> {
                 format!("{name} at address {addr:#x} is not aligned to {align} bytes"),
             ));
         }
-        let (below, above) = s.element_span().ok_or_else(|| {
-            overflow(format!(
-                "strides {:?} with shape {:?} reach beyond the address space",
-                s.strides, s.shape
-            ))
-        })?;
-        let span_ok = below
-            .checked_add(above)
-            .and_then(|e| e.checked_add(1))
-            .and_then(|e| e.checked_mul(itemsize))
-            .is_some_and(|b| b <= isize::MAX as usize);
-        // With the span within isize, these products cannot overflow.
-        let in_space = span_ok
-            && addr.checked_sub(below * itemsize).is_some()
+        // With the span within isize (`size`), these products cannot overflow.
+        let in_space = addr.checked_sub(below * itemsize).is_some()
             && addr.checked_add((above + 1) * itemsize).is_some();
         if !in_space {
-            return Err(overflow(format!(
-                "strides {:?} with shape {:?} at {addr:#x} reach beyond the address space",
-                s.strides, s.shape
-            )));
+            return Err(Failure::new(
+                grad_status::Overflow,
+                format!(
+                    "{name}: strides {strides:?} with shape {shape:?} at {addr:#x} reach \
+                     beyond the address space"
+                ),
+            ));
         }
         Ok(s)
-    }
-
-    /// Elements reachable below and above element `[0, …, 0]` (in element units), or
-    /// `None` on overflow.
-    fn element_span(&self) -> Option<(usize, usize)> {
-        let (mut below, mut above) = (0usize, 0usize);
-        for (&n, &st) in self.shape.iter().zip(self.strides) {
-            let reach = st.unsigned_abs().checked_mul(n.saturating_sub(1))?;
-            if st < 0 {
-                below = below.checked_add(reach)?
-            } else {
-                above = above.checked_add(reach)?
-            }
-        }
-        Some((below, above))
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -279,25 +285,34 @@ impl<'a> Strided<'a> {
     }
 }
 
-/// Whether the input and every output lay out their elements alike and densely: one shape,
-/// the same element strides on every axis longer than 1, none of them negative, strides
-/// that nest and no gap between elements (their nested extent is exactly the elements'
-/// bytes). Each array is then the slice of its element count that starts at its address:
-/// a C or Fortran array, or any permutation of its axes. Non-empty arrays only.
-pub(crate) fn dense_alike(input: &Strided<'_>, outputs: &[Strided<'_>]) -> bool {
+/// Whether an input of `shape` and `strides` and outputs of `outputs` strides lay out
+/// their elements alike and densely: the same element strides on every axis longer than 1,
+/// none of them negative, strides that nest and no gap between elements (their nested
+/// extent is exactly the elements' bytes). Each array is then the slice of its element
+/// count that starts at its address: a C or Fortran array, or any permutation of its
+/// axes. False for an empty shape.
+pub(crate) fn dense_alike<'s>(
+    shape: &[usize],
+    strides: &[isize],
+    mut outputs: impl Iterator<Item = &'s [isize]>,
+    itemsize: usize,
+) -> bool {
     let long = || {
-        (input.shape.iter().zip(input.strides))
+        (shape.iter().zip(strides))
             .enumerate()
             .filter(|(_, (n, _))| **n > 1)
     };
-    let alike = outputs
-        .iter()
-        .all(|o| o.shape == input.shape && long().all(|(k, (_, &s))| o.strides[k] == s));
-    let count: usize = input.shape.iter().product();
-    alike
-        && count > 0
+    let count: usize = shape.iter().product();
+    let input = Strided {
+        addr: 0,
+        shape,
+        strides,
+        itemsize,
+    };
+    count > 0
         && long().all(|(_, (_, &s))| s >= 0)
-        && input.nested_extent() == Some(count * input.itemsize)
+        && input.nested_extent() == Some(count * itemsize)
+        && outputs.all(|o| long().all(|(k, (_, &s))| o[k] == s))
 }
 
 /// Outputs must not share memory with `reads` (input and coordinates), each other, or
@@ -528,10 +543,8 @@ mod tests {
 
     #[test]
     fn only_arrays_laid_out_alike_without_gaps_are_dense() {
-        fn at<'a>(shape: &'a [usize], strides: &'a [isize]) -> Strided<'a> {
-            strided(1 << 20, shape, strides, 8)
-        }
-        let dense = |shape: &[usize], strides: &[isize]| dense_alike(&at(shape, strides), &[]);
+        let dense =
+            |shape: &[usize], strides: &[isize]| dense_alike(shape, strides, std::iter::empty(), 8);
         // C order, Fortran order, a permutation of axes; any stride on an axis of length 1.
         assert!(dense(&[3, 4], &[4, 1]));
         assert!(dense(&[3, 4], &[1, 3]));
@@ -546,12 +559,15 @@ mod tests {
         assert!(!dense(&[3, 4], &[0, 1]));
         assert!(!dense(&[0, 4], &[4, 1]));
         // Outputs must share the input's strides (on axes longer than 1).
-        let input = at(&[3, 4], &[4, 1]);
-        let out = |strides| strided(1 << 21, &[3, 4], strides, 8);
-        assert!(dense_alike(&input, &[out(&[4, 1]), out(&[4, 1])]));
-        assert!(!dense_alike(&input, &[out(&[4, 1]), out(&[1, 3])]));
-        let row = at(&[1, 4], &[9, 1]);
-        assert!(dense_alike(&row, &[strided(1 << 21, &[1, 4], &[4, 1], 8)]));
+        let alike = |outs: &[&[isize]]| dense_alike(&[3, 4], &[4, 1], outs.iter().copied(), 8);
+        assert!(alike(&[&[4, 1], &[4, 1]]));
+        assert!(!alike(&[&[4, 1], &[1, 3]]));
+        assert!(dense_alike(
+            &[1, 4],
+            &[9, 1],
+            [&[4isize, 1][..]].into_iter(),
+            8
+        ));
     }
 
     #[test]

@@ -1,0 +1,508 @@
+//! A call as every exported function sees it: the argument checks of each stage of
+//! `grad_status`'s order of checks, and a [`Description`] (what a plan holds: stages 1 to
+//! 5 passed) that executes on data pointers (stages 6 and 7) and calls the safe core.
+//!
+//! The one-call functions build a description and execute it once; `grad_plan_new`
+//! builds one that `grad_plan_execute` runs many times. Both therefore check in one order.
+
+use super::status::{Failure, grad_status};
+use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
+use super::validate::{self, Strided, c_strides};
+use super::view;
+use crate::core::{Coordinates, Element, PerAxis, Plan, Spacing};
+use num_complex::Complex;
+use std::fmt::Display;
+
+/// Where the outputs' strides come from.
+#[derive(Clone, Debug)]
+pub(crate) enum OutputStrides {
+    /// Every output is C-contiguous.
+    COrder,
+    /// Every output has the input's strides.
+    LikeInput,
+    /// `n_out * ndim` strides, output by output.
+    Each(PerAxis<isize>),
+}
+
+/// One validated spacing argument (stage 3), its coordinates still where the caller keeps
+/// them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SpacingArg<'a> {
+    Unit,
+    Scalar(f64),
+    ScalarF64(f64),
+    ScalarF32(f32),
+    Coordinates(grad_dtype, Strided<'a>),
+}
+
+impl<'a> SpacingArg<'a> {
+    /// Stage 3 for `spacing[i]`: its kind, then for coordinates their dtype, then their
+    /// array (size, pointer).
+    pub(crate) fn new(i: usize, s: &'a grad_spacing) -> Result<Self, Failure> {
+        use grad_spacing_kind as K;
+        Ok(match s.kind {
+            k if k == K::Unit as i32 => SpacingArg::Unit,
+            k if k == K::Scalar as i32 => SpacingArg::Scalar(s.h),
+            k if k == K::ScalarF64 as i32 => SpacingArg::ScalarF64(s.h),
+            k if k == K::ScalarF32 as i32 => SpacingArg::ScalarF32(s.h as f32),
+            k if k == K::Coordinates as i32 => {
+                let name = format_args!("spacing[{i}].coordinates");
+                let dtype = grad_dtype::from_tag(s.dtype, &name)?;
+                if matches!(dtype, grad_dtype::C128 | grad_dtype::C64) {
+                    return Err(Failure::new(
+                        grad_status::InvalidDtype,
+                        format!("{name}: coordinates must be real"),
+                    ));
+                }
+                let x = Strided::new(
+                    s.coordinates as usize,
+                    std::slice::from_ref(&s.length),
+                    std::slice::from_ref(&s.stride),
+                    dtype.layout(),
+                    &name,
+                )?;
+                SpacingArg::Coordinates(dtype, x)
+            }
+            k => {
+                return Err(Failure::new(
+                    grad_status::InvalidSpacingKind,
+                    format!("spacing[{i}].kind is {k}, not a grad_spacing_kind"),
+                ));
+            }
+        })
+    }
+
+    /// The core's form of the argument, its coordinates viewed where they lie.
+    ///
+    /// # Safety
+    /// The coordinates' memory is valid for reading, and not written, for `'v`.
+    pub(crate) unsafe fn to_core<'v>(self) -> Spacing<'v> {
+        macro_rules! coords {
+            ($variant:ident, $t:ty, $x:expr) => {
+                Spacing::Coordinates(Coordinates::$variant(
+                    // SAFETY: a validated descriptor of `$t` (SpacingArg::new), readable for
+                    // 'v per this function's contract.
+                    unsafe { view::vector::<$t>(&$x) },
+                ))
+            };
+        }
+        match self {
+            SpacingArg::Unit => Spacing::Unit,
+            SpacingArg::Scalar(h) => Spacing::Scalar(h),
+            SpacingArg::ScalarF64(h) => Spacing::ScalarF64(h),
+            SpacingArg::ScalarF32(h) => Spacing::ScalarF32(h),
+            SpacingArg::Coordinates(dtype, x) => match dtype {
+                grad_dtype::F64 => coords!(F64, f64, x),
+                grad_dtype::F32 => coords!(F32, f32, x),
+                grad_dtype::I8 => coords!(I8, i8, x),
+                grad_dtype::I16 => coords!(I16, i16, x),
+                grad_dtype::I32 => coords!(I32, i32, x),
+                grad_dtype::I64 => coords!(I64, i64, x),
+                grad_dtype::U8 => coords!(U8, u8, x),
+                grad_dtype::U16 => coords!(U16, u16, x),
+                grad_dtype::U32 => coords!(U32, u32, x),
+                grad_dtype::U64 => coords!(U64, u64, x),
+                grad_dtype::C128 | grad_dtype::C64 => unreachable!("rejected by SpacingArg::new"),
+            },
+        }
+    }
+}
+
+/// Stage 3 for a whole spacing list, in order.
+pub(crate) fn spacing_args(spacing: &[grad_spacing]) -> Result<PerAxis<SpacingArg<'_>>, Failure> {
+    // Pushed one by one: collecting into a `Result` would move the list, a measurable cost
+    // on a small call.
+    let mut args = PerAxis::new();
+    for (i, s) in spacing.iter().enumerate() {
+        args.push(SpacingArg::new(i, s)?);
+    }
+    Ok(args)
+}
+
+/// Stage 1: `n_spacing` above any array's axis count is refused before that many entries
+/// are read.
+pub(crate) fn spacing_count(n_spacing: usize, requested: usize) -> Result<(), Failure> {
+    if n_spacing > GRAD_MAX_NDIM {
+        return Err(Failure::new(
+            grad_status::SpacingCount,
+            format!("invalid number of arguments: {n_spacing} spacing values for {requested} axes"),
+        ));
+    }
+    Ok(())
+}
+
+/// Stage 1: `n_axes` above any array's axis count must repeat some axis.
+pub(crate) fn axes_count(n_axes: usize) -> Result<(), Failure> {
+    if n_axes > GRAD_MAX_NDIM {
+        return Err(Failure::new(
+            grad_status::RepeatedAxis,
+            format!("n_axes is {n_axes}, more than any array has axes: some axis repeats"),
+        ));
+    }
+    Ok(())
+}
+
+/// A core plan of whichever element type the dtype names.
+#[derive(Debug)]
+pub(crate) enum AnyPlan<'a> {
+    F64(Plan<'a, f64>),
+    F32(Plan<'a, f32>),
+    C128(Plan<'a, Complex<f64>>),
+    C64(Plan<'a, Complex<f32>>),
+    I8(Plan<'a, i8>),
+    I16(Plan<'a, i16>),
+    I32(Plan<'a, i32>),
+    I64(Plan<'a, i64>),
+    U8(Plan<'a, u8>),
+    U16(Plan<'a, u16>),
+    U32(Plan<'a, u32>),
+    U64(Plan<'a, u64>),
+}
+
+/// Evaluates `$body` with `$p` bound to the typed plan and `$t` to its element type.
+macro_rules! with_plan {
+    ($plan:expr, $p:ident, $t:ident => $body:expr) => {
+        match $plan {
+            AnyPlan::F64($p) => {
+                type $t = f64;
+                $body
+            }
+            AnyPlan::F32($p) => {
+                type $t = f32;
+                $body
+            }
+            AnyPlan::C128($p) => {
+                type $t = Complex<f64>;
+                $body
+            }
+            AnyPlan::C64($p) => {
+                type $t = Complex<f32>;
+                $body
+            }
+            AnyPlan::I8($p) => {
+                type $t = i8;
+                $body
+            }
+            AnyPlan::I16($p) => {
+                type $t = i16;
+                $body
+            }
+            AnyPlan::I32($p) => {
+                type $t = i32;
+                $body
+            }
+            AnyPlan::I64($p) => {
+                type $t = i64;
+                $body
+            }
+            AnyPlan::U8($p) => {
+                type $t = u8;
+                $body
+            }
+            AnyPlan::U16($p) => {
+                type $t = u16;
+                $body
+            }
+            AnyPlan::U32($p) => {
+                type $t = u32;
+                $body
+            }
+            AnyPlan::U64($p) => {
+                type $t = u64;
+                $body
+            }
+        }
+    };
+}
+
+impl<'a> AnyPlan<'a> {
+    /// Stage 5: the core's plan (numpy's checks, coefficients) for `dtype`.
+    fn new(
+        dtype: grad_dtype,
+        shape: &[usize],
+        spacing: &[Spacing<'a>],
+        axes: Option<&[isize]>,
+        edge_order: i32,
+        threads: usize,
+    ) -> Result<Self, Failure> {
+        macro_rules! build {
+            ($variant:ident) => {
+                AnyPlan::$variant(Plan::build(shape, spacing, axes, edge_order, threads)?)
+            };
+        }
+        Ok(match dtype {
+            grad_dtype::F64 => build!(F64),
+            grad_dtype::F32 => build!(F32),
+            grad_dtype::C128 => build!(C128),
+            grad_dtype::C64 => build!(C64),
+            grad_dtype::I8 => build!(I8),
+            grad_dtype::I16 => build!(I16),
+            grad_dtype::I32 => build!(I32),
+            grad_dtype::I64 => build!(I64),
+            grad_dtype::U8 => build!(U8),
+            grad_dtype::U16 => build!(U16),
+            grad_dtype::U32 => build!(U32),
+            grad_dtype::U64 => build!(U64),
+        })
+    }
+}
+
+/// What the arguments of a call say, checked through stage 5: everything but the data
+/// pointers. A plan holds one; a one-call function makes one and executes it once.
+#[derive(Debug)]
+pub(crate) struct Description<'a> {
+    dtype: grad_dtype,
+    shape: PerAxis<usize>,
+    strides: PerAxis<isize>,
+    /// The C-order strides of `shape` (for outputs without strides of their own).
+    c_order: PerAxis<isize>,
+    outputs: OutputStrides,
+    /// How many outputs an execution writes.
+    n_out: usize,
+    /// The input and outputs are dense and laid out alike (`validate::dense_alike`).
+    dense: bool,
+    plan: AnyPlan<'a>,
+}
+
+/// The parts of a call that a [`Description`] is made from, after stages 1 to 3.
+pub(crate) struct Parts<'p, 'a> {
+    pub(crate) dtype: grad_dtype,
+    pub(crate) shape: PerAxis<usize>,
+    /// `None`: C order.
+    pub(crate) strides: Option<PerAxis<isize>>,
+    pub(crate) outputs: OutputStrides,
+    pub(crate) spacing: &'p [Spacing<'a>],
+    pub(crate) axes: Option<&'p [isize]>,
+    pub(crate) edge_order: i32,
+    pub(crate) threads: usize,
+}
+
+impl<'a> Description<'a> {
+    /// Stages 4 and 5: the sizes of the input and every output, then numpy's checks.
+    /// `n_out` is the number of outputs the strides describe (the requested axes).
+    pub(crate) fn new(parts: Parts<'_, 'a>, n_out: usize) -> Result<Self, Failure> {
+        let Parts {
+            dtype,
+            shape,
+            strides,
+            outputs,
+            spacing,
+            axes,
+            edge_order,
+            threads,
+        } = parts;
+        let c_order = c_strides(&shape);
+        let strides = strides.unwrap_or_else(|| c_order.clone());
+        let out_strides = |k| output_strides(&outputs, &c_order, &strides, shape.len(), k);
+        validate::size(&shape, &strides, dtype.layout().0, &"f")?;
+        for k in 0..n_out {
+            let name = format_args!("out[{k}]");
+            validate::size(&shape, out_strides(k), dtype.output().layout().0, &name)?;
+        }
+        let plan = AnyPlan::new(dtype, &shape, spacing, axes, edge_order, threads)?;
+        let dense = validate::dense_alike(
+            &shape,
+            &strides,
+            (0..n_out).map(out_strides),
+            dtype.layout().0,
+        );
+        Ok(Description {
+            dtype,
+            shape,
+            strides,
+            c_order,
+            outputs,
+            n_out,
+            dense,
+            plan,
+        })
+    }
+
+    /// The strides of output `k`.
+    fn output_strides(&self, k: usize) -> &[isize] {
+        output_strides(
+            &self.outputs,
+            &self.c_order,
+            &self.strides,
+            self.shape.len(),
+            k,
+        )
+    }
+
+    /// The number of outputs an execution writes.
+    pub(crate) fn output_count(&self) -> usize {
+        self.n_out
+    }
+
+    /// The dtype of the outputs.
+    pub(crate) fn output_dtype(&self) -> grad_dtype {
+        self.dtype.output()
+    }
+
+    /// Stages 6 and 7 on the input at address `f` and the outputs at `out` (one per output,
+    /// named in messages as `names` says), then the computation. `reads` are the
+    /// other arrays the call reads (coordinates where the caller keeps them), which no
+    /// output may overlap.
+    ///
+    /// # Safety
+    /// Every address points to memory valid for the extent its description gives
+    /// (readable for the input and `reads`, writable for the outputs) for the call.
+    pub(crate) unsafe fn execute<'r>(
+        &self,
+        f: usize,
+        out: &[usize],
+        names: OutputNames,
+        reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
+    ) -> Result<(), Failure> {
+        debug_assert_eq!(out.len(), self.output_count());
+        let input = Strided::new(f, &self.shape, &self.strides, self.dtype.layout(), &"f")?;
+        let layout = self.dtype.output().layout();
+        // Pushed one by one, as in `spacing_args`.
+        let mut outputs = PerAxis::new();
+        for (k, &addr) in out.iter().enumerate() {
+            let strides = self.output_strides(k);
+            let label = OutputName(names, k);
+            outputs.push(Strided::new(addr, &self.shape, strides, layout, &label)?);
+        }
+        let reads = std::iter::once((Read::Input, &input))
+            .chain(reads.map(|(i, x)| (Read::Coordinates(i), x)));
+        validate::no_overlap(reads, &outputs)?;
+        if input.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output
+        // overlaps anything), and the caller's contract makes the memory valid for the call.
+        with_plan!(&self.plan, p, T => unsafe { self.compute::<T>(p, &input, &outputs) })
+    }
+
+    /// # Safety
+    /// As [`Description::execute`], on descriptors it validated for `T`.
+    unsafe fn compute<T: Element>(
+        &self,
+        plan: &Plan<'_, T>,
+        input: &Strided<'_>,
+        outputs: &[Strided<'_>],
+    ) -> Result<(), Failure> {
+        if self.dense {
+            // SAFETY: forwarded contract; dense, as the description found.
+            let f = unsafe { view::slice::<T>(input) };
+            // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
+            let mut out: PerAxis<_> = (outputs.iter())
+                .map(|o| unsafe { view::slice_mut::<T::Out>(o) })
+                .collect();
+            return plan
+                .execute_dense(f, &self.strides, &mut out)
+                .map_err(Failure::from);
+        }
+        // SAFETY: forwarded contract.
+        let f = unsafe { view::array::<T>(input) };
+        // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
+        let mut out: Vec<_> = (outputs.iter())
+            .map(|o| unsafe { view::array_mut::<T::Out>(o) })
+            .collect();
+        plan.execute(f, &mut out).map_err(Failure::from)
+    }
+}
+
+/// The strides of output `k` of `ndim` axes.
+fn output_strides<'s>(
+    outputs: &'s OutputStrides,
+    c_order: &'s [isize],
+    strides: &'s [isize],
+    ndim: usize,
+    k: usize,
+) -> &'s [isize] {
+    match outputs {
+        OutputStrides::COrder => c_order,
+        OutputStrides::LikeInput => strides,
+        OutputStrides::Each(all) => &all[k * ndim..(k + 1) * ndim],
+    }
+}
+
+/// How messages name the outputs of a call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum OutputNames {
+    /// `out[k]`: a list of output pointers.
+    List,
+    /// The k-th block of one output buffer (`grad_gradient_f64`).
+    Stacked,
+}
+
+/// An output's name in messages.
+struct OutputName(OutputNames, usize);
+
+impl Display for OutputName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            OutputNames::List => write!(f, "out[{}]", self.1),
+            OutputNames::Stacked => write!(f, "out (the block of axis {})", self.1),
+        }
+    }
+}
+
+/// An array the call reads, as the aliasing check names it.
+#[derive(Clone, Copy)]
+enum Read {
+    Input,
+    /// The coordinates of `spacing[i]`.
+    Coordinates(usize),
+}
+
+impl Display for Read {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Read::Input => write!(f, "the input f"),
+            Read::Coordinates(i) => write!(f, "spacing[{i}].coordinates"),
+        }
+    }
+}
+
+/// A copy of the `len` elements of a C array (NULL allowed only when `len` is 0), held by
+/// the exported function, so that nothing the library later writes can change it. Inline
+/// (no allocation) up to four elements.
+///
+/// # Safety
+/// As [`borrow`].
+pub(crate) unsafe fn copy<T: Copy>(
+    ptr: *const T,
+    len: usize,
+    name: &dyn Display,
+) -> Result<PerAxis<T>, Failure> {
+    // SAFETY: forwarded contract.
+    Ok(PerAxis::from_slice(unsafe { borrow(ptr, len, name) }?))
+}
+
+/// Stage 2 for one argument array: the `len` elements of a C array (NULL allowed only when
+/// `len` is 0), checked for NULL, then alignment, then size. Callers copy what they keep,
+/// so the borrow ends before any output is written.
+///
+/// # Safety
+/// A non-NULL `ptr` points to `len` readable, initialised elements.
+pub(crate) unsafe fn borrow<'p, T: Copy>(
+    ptr: *const T,
+    len: usize,
+    name: &dyn Display,
+) -> Result<&'p [T], Failure> {
+    validate::non_null(ptr, len, name)?;
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if (ptr as usize) % align_of::<T>() != 0 {
+        return Err(Failure::new(
+            grad_status::Misaligned,
+            format!("{name} is not aligned for its element type"),
+        ));
+    }
+    if len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return Err(Failure::new(
+            grad_status::Overflow,
+            format!("{name}: {len} elements do not fit in memory"),
+        ));
+    }
+    // SAFETY: non-NULL and aligned (checked above), `len` readable elements (the caller's
+    // contract), total size within isize (checked above).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}

@@ -1,0 +1,560 @@
+//! The plan/execute API (FFTW's split, with rustls-ffi's opaque configs): a
+//! `grad_options` object built with setters says what to compute besides the data; a
+//! `grad_plan` made from a dtype, a shape, strides and options is checked once (stages 1
+//! to 5 of `grad_status`'s order) and holds every coefficient; executing it on data
+//! pointers checks only what depends on them (stages 6 and 7).
+
+use super::boundary;
+use super::call::{self, Description, OutputNames, OutputStrides, Parts, SpacingArg, borrow, copy};
+use super::status::{Failure, grad_status};
+use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing};
+use super::validate::{self, Strided};
+use super::view;
+use crate::core::{Coordinates, PerAxis, Spacing};
+use libc::c_void;
+use ndarray::ArrayView1;
+use std::sync::Arc;
+
+/// Options of a plan: spacing, axes, edge order, threads, and whatever options come
+/// later (each a new setter function, never a changed struct). Opaque: made by
+/// `grad_options_new`, changed by the `grad_options_set_*` functions, freed by
+/// `grad_options_free`. A plan keeps what it needs of them: options may be changed or
+/// freed once a plan is made, without effect on it.
+///
+/// Defaults are numpy's: unit spacing, every axis in order, `edge_order` 1; and one
+/// thread. Setters store their values after checking only what they can check alone
+/// (pointers, counts, spacing kinds); `grad_plan_new` checks the rest against the shape,
+/// in numpy's order.
+///
+/// Thread-safety: an options object may be read by any number of concurrent
+/// `grad_plan_new` calls; a setter or `grad_options_free` must not run concurrently with
+/// any other use of the same object.
+#[derive(Clone, Debug)]
+pub struct grad_options {
+    /// Shared with the plans made from these options (never changed in place: a setter
+    /// replaces it).
+    spacing: Arc<[OwnedSpacing]>,
+    /// `None`: every axis.
+    axes: Option<PerAxis<isize>>,
+    edge_order: i32,
+    threads: usize,
+}
+
+impl grad_options {
+    /// numpy's defaults, one thread.
+    fn defaults() -> Self {
+        grad_options {
+            spacing: Arc::new([]),
+            axes: None,
+            edge_order: 1,
+            threads: 1,
+        }
+    }
+}
+
+/// A spacing argument with its coordinates copied.
+#[derive(Clone, Debug)]
+enum OwnedSpacing {
+    Unit,
+    Scalar(f64),
+    ScalarF64(f64),
+    ScalarF32(f32),
+    Coordinates(OwnedCoordinates),
+}
+
+/// Copied coordinate arrays, in their own dtype.
+#[derive(Clone, Debug)]
+enum OwnedCoordinates {
+    F64(Box<[f64]>),
+    F32(Box<[f32]>),
+    I8(Box<[i8]>),
+    I16(Box<[i16]>),
+    I32(Box<[i32]>),
+    I64(Box<[i64]>),
+    U8(Box<[u8]>),
+    U16(Box<[u16]>),
+    U32(Box<[u32]>),
+    U64(Box<[u64]>),
+}
+
+impl OwnedSpacing {
+    /// A copy of a validated spacing argument.
+    ///
+    /// # Safety
+    /// The coordinates' memory is valid for reading for the call.
+    unsafe fn copy(arg: &SpacingArg<'_>) -> Result<Self, Failure> {
+        /// The coordinates described by `x`, copied into memory of their own.
+        ///
+        /// # Safety
+        /// As the enclosing function, for a descriptor of `T`.
+        unsafe fn owned<T: Copy>(x: &Strided<'_>) -> Result<Box<[T]>, Failure> {
+            // SAFETY: forwarded contract; the view does not outlive this function.
+            let v = unsafe { view::vector::<T>(x) };
+            let mut copy = Vec::new();
+            copy.try_reserve_exact(v.len()).map_err(|_| {
+                Failure::new(
+                    grad_status::OutOfMemory,
+                    format!("could not copy {} coordinates", v.len()),
+                )
+            })?;
+            copy.extend(v.iter().copied());
+            Ok(copy.into_boxed_slice())
+        }
+        macro_rules! coords {
+            ($variant:ident, $x:expr) => {
+                // SAFETY: a validated descriptor of this dtype; forwarded contract.
+                OwnedCoordinates::$variant(unsafe { owned($x) }?)
+            };
+        }
+        Ok(match arg {
+            SpacingArg::Unit => OwnedSpacing::Unit,
+            SpacingArg::Scalar(h) => OwnedSpacing::Scalar(*h),
+            SpacingArg::ScalarF64(h) => OwnedSpacing::ScalarF64(*h),
+            SpacingArg::ScalarF32(h) => OwnedSpacing::ScalarF32(*h),
+            SpacingArg::Coordinates(dtype, x) => OwnedSpacing::Coordinates(match dtype {
+                grad_dtype::F64 => coords!(F64, x),
+                grad_dtype::F32 => coords!(F32, x),
+                grad_dtype::I8 => coords!(I8, x),
+                grad_dtype::I16 => coords!(I16, x),
+                grad_dtype::I32 => coords!(I32, x),
+                grad_dtype::I64 => coords!(I64, x),
+                grad_dtype::U8 => coords!(U8, x),
+                grad_dtype::U16 => coords!(U16, x),
+                grad_dtype::U32 => coords!(U32, x),
+                grad_dtype::U64 => coords!(U64, x),
+                grad_dtype::C128 | grad_dtype::C64 => unreachable!("rejected by SpacingArg::new"),
+            }),
+        })
+    }
+
+    /// The core's form, viewing the copied coordinates.
+    ///
+    /// # Safety
+    /// `self` (its coordinates' heap memory) outlives every use of the result and is not
+    /// changed meanwhile.
+    unsafe fn to_core(&self) -> Spacing<'static> {
+        /// A view of `b`'s elements for as long as the caller keeps `b`.
+        ///
+        /// # Safety
+        /// As the enclosing function.
+        unsafe fn view<T>(b: &[T]) -> ArrayView1<'static, T> {
+            // SAFETY: `b` is a live, initialised slice (its pointer is non-NULL and aligned
+            // even when empty), and the caller keeps its memory alive and unchanged for as
+            // long as the view is used.
+            ArrayView1::from(unsafe { std::slice::from_raw_parts(b.as_ptr(), b.len()) })
+        }
+        macro_rules! coords {
+            ($variant:ident, $b:expr) => {
+                // SAFETY: forwarded contract.
+                Coordinates::$variant(unsafe { view($b) })
+            };
+        }
+        match self {
+            OwnedSpacing::Unit => Spacing::Unit,
+            OwnedSpacing::Scalar(h) => Spacing::Scalar(*h),
+            OwnedSpacing::ScalarF64(h) => Spacing::ScalarF64(*h),
+            OwnedSpacing::ScalarF32(h) => Spacing::ScalarF32(*h),
+            OwnedSpacing::Coordinates(c) => Spacing::Coordinates(match c {
+                OwnedCoordinates::F64(b) => coords!(F64, b),
+                OwnedCoordinates::F32(b) => coords!(F32, b),
+                OwnedCoordinates::I8(b) => coords!(I8, b),
+                OwnedCoordinates::I16(b) => coords!(I16, b),
+                OwnedCoordinates::I32(b) => coords!(I32, b),
+                OwnedCoordinates::I64(b) => coords!(I64, b),
+                OwnedCoordinates::U8(b) => coords!(U8, b),
+                OwnedCoordinates::U16(b) => coords!(U16, b),
+                OwnedCoordinates::U32(b) => coords!(U32, b),
+                OwnedCoordinates::U64(b) => coords!(U64, b),
+            }),
+        }
+    }
+}
+
+/// A gradient made ready for one dtype, shape and layout: every check of
+/// `grad_gradient` that does not depend on the data pointers is done, and every
+/// coefficient computed, when it is made (`grad_plan_new`); `grad_plan_execute` runs it
+/// on data. Opaque; freed by `grad_plan_free`.
+///
+/// Thread-safety: any number of threads may execute one plan at the same time (on
+/// outputs no other call writes); `grad_plan_free` must not run concurrently with any
+/// other use of the plan.
+#[derive(Debug)]
+pub struct grad_plan {
+    // Declared before `_spacing`, so dropped first: it views the coordinates held there.
+    call: Description<'static>,
+    /// The coordinates `call` views (shared with the options it was made from; never
+    /// changed).
+    _spacing: Arc<[OwnedSpacing]>,
+}
+
+/// Stage 1 for a handle or result pointer: non-NULL and aligned.
+fn handle<T>(ptr: *const T, name: &str) -> Result<(), Failure> {
+    validate::non_null(ptr, 1, &name)?;
+    if (ptr as usize) % align_of::<T>() != 0 {
+        return Err(Failure::new(
+            grad_status::Misaligned,
+            format!("{name} is not aligned"),
+        ));
+    }
+    Ok(())
+}
+
+/// Makes an options object with numpy's defaults (unit spacing, every axis, `edge_order`
+/// 1) and one thread, and stores its address in `*options_out`.
+///
+/// Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED for `options_out`; on failure
+/// `*options_out` is not written. Free the object with `grad_options_free`.
+///
+/// Thread-safety: safe to call from any thread at any time.
+///
+/// # Safety
+/// `options_out` is NULL or points to writable memory for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_new(options_out: *mut *mut grad_options) -> grad_status {
+    boundary::status(|| {
+        handle(options_out, "options_out")?;
+        let options = Box::into_raw(Box::new(grad_options::defaults()));
+        // SAFETY: checked non-NULL and aligned; writable by the contract.
+        unsafe { options_out.write(options) };
+        Ok(())
+    })
+}
+
+/// Frees an options object made by `grad_options_new`. NULL is ignored. Plans made from
+/// it are not affected.
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a pointer from `grad_options_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_free(options: *mut grad_options) {
+    boundary::value((), || {
+        if !options.is_null() {
+            // SAFETY: made by Box::into_raw in grad_options_new and not yet freed (contract).
+            drop(unsafe { Box::from_raw(options) });
+        }
+    })
+}
+
+/// The options object behind a handle, for a setter.
+///
+/// # Safety
+/// `options` is NULL or a live options object not used concurrently.
+unsafe fn options_mut<'o>(options: *mut grad_options) -> Result<&'o mut grad_options, Failure> {
+    handle(options, "options")?;
+    // SAFETY: non-NULL and aligned (checked); a live object used by this call alone.
+    Ok(unsafe { &mut *options })
+}
+
+/// Sets the axes to differentiate, as numpy's `axis`: `n_axes` axes in any order, negative
+/// counting from the end; output `k` of a plan is the derivative along `axes[k]`. `axes`
+/// NULL with `n_axes` 0 restores the default, every axis in order; a non-NULL `axes` with
+/// `n_axes` 0 requests no axis. Bounds and repeats are checked by `grad_plan_new`, against
+/// the shape.
+///
+/// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+/// REPEATED_AXIS (`n_axes` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED (`axes`). On
+/// failure the options are unchanged.
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object; `axes` is NULL or holds `n_axes` elements.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_axes(
+    options: *mut grad_options,
+    axes: *const i32,
+    n_axes: usize,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_mut(options) }?;
+        call::axes_count(n_axes)?;
+        options.axes = match axes.is_null() && n_axes == 0 {
+            true => None,
+            // SAFETY: `axes` holds `n_axes` elements (contract); checked by `borrow`.
+            false => Some(
+                unsafe { borrow(axes, n_axes, &"axes") }?
+                    .iter()
+                    .map(|&a| a as isize)
+                    .collect(),
+            ),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the spacing, as numpy's `*varargs`: `n_spacing` 0 (unit spacing on every axis), 1
+/// with a scalar or unit kind (that spacing for every requested axis), or one
+/// `grad_spacing` per requested axis, in the order of the axes. Coordinate arrays are
+/// copied: the caller's memory is not used after the call. Counts and lengths are checked
+/// against the axes by `grad_plan_new`.
+///
+/// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+/// SPACING_COUNT (`n_spacing` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED
+/// (`spacing`), then for each entry INVALID_SPACING_KIND, INVALID_DTYPE, and for its
+/// coordinates OVERFLOW, NULL_POINTER, MISALIGNED; OUT_OF_MEMORY (the copy). On failure
+/// the options are unchanged.
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object; `spacing` is NULL or holds `n_spacing`
+/// structs, each coordinate array readable for the extent it describes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_spacing(
+    options: *mut grad_options,
+    spacing: *const grad_spacing,
+    n_spacing: usize,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_mut(options) }?;
+        call::spacing_count(n_spacing, GRAD_MAX_NDIM)?;
+        // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `borrow`.
+        let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?;
+        let args = call::spacing_args(spacing)?;
+        let mut copies = Vec::with_capacity(args.len());
+        for arg in &args {
+            // SAFETY: validated descriptors; readable for the call (contract).
+            copies.push(unsafe { OwnedSpacing::copy(arg) }?);
+        }
+        options.spacing = copies.into();
+        Ok(())
+    })
+}
+
+/// Sets numpy's `edge_order`: 1 or 2, the accuracy order of the one-sided differences at
+/// both ends of each axis. Checked by `grad_plan_new` (INVALID_EDGE_ORDER, after the axes
+/// and spacing, as numpy does).
+///
+/// Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`).
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_edge_order(
+    options: *mut grad_options,
+    edge_order: i32,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        unsafe { options_mut(options) }?.edge_order = edge_order;
+        Ok(())
+    })
+}
+
+/// Sets the number of threads an execution may use: 0 or 1 for the calling thread only;
+/// N > 1 for up to N threads, started and joined within each execution (no pool is kept),
+/// at most one per `GRAD_ELEMENTS_PER_THREAD` elements. Results are bit-identical for
+/// every value.
+///
+/// Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`).
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_threads(
+    options: *mut grad_options,
+    n_threads: usize,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        unsafe { options_mut(options) }?.threads = n_threads;
+        Ok(())
+    })
+}
+
+/// Makes a plan: the gradient of arrays of `dtype`, `shape` and `strides` into outputs of
+/// `out_strides`, with `options`, checked and with its coefficients computed, and stores
+/// its address in `*plan_out`.
+///
+/// - `dtype`: a `grad_dtype`; the outputs' dtype is `grad_plan_output_dtype()`.
+/// - `ndim`, `shape`, `strides`: as in `grad_gradient` (strides in elements, negative and
+///   zero allowed, NULL for C order).
+/// - `out_strides`: NULL (every output C-contiguous), or `n_out * ndim` element strides,
+///   output by output, where `n_out` is the number of requested axes (the options' axes,
+///   or `ndim`).
+/// - `options`: NULL for the defaults. The plan keeps what it needs: the options may be
+///   changed or freed afterwards.
+///
+/// Returns `GRAD_STATUS_OK` or the first failure of stages 1 to 5 of `grad_status`'s order
+/// (NULL_POINTER / MISALIGNED for `plan_out` first); on failure `*plan_out` is not
+/// written. Free the plan with `grad_plan_free`.
+///
+/// Thread-safety: reentrant; `options` may be shared by concurrent calls.
+///
+/// # Safety
+/// `plan_out` is NULL or writable for one pointer; `shape` and `strides` hold `ndim`
+/// elements, `out_strides` `n_out * ndim`; `options` is NULL or a live options object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_plan_new(
+    plan_out: *mut *mut grad_plan,
+    dtype: i32,
+    ndim: usize,
+    shape: *const usize,
+    strides: *const isize,
+    out_strides: *const isize,
+    options: *const grad_options,
+) -> grad_status {
+    boundary::status(|| {
+        // Stage 1.
+        handle(plan_out, "plan_out")?;
+        let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
+        validate::ndim(ndim)?;
+        let defaults;
+        let options = match options.is_null() {
+            true => {
+                defaults = grad_options::defaults();
+                &defaults
+            }
+            false => {
+                handle(options, "options")?;
+                // SAFETY: a live options object (contract), only read here.
+                unsafe { &*options }
+            }
+        };
+        let n_out = options.axes.as_ref().map_or(ndim, |a| a.len());
+        // Stage 2: each pointer holds the number of elements this function's contract
+        // gives; `copy` checks NULL, alignment and size before reading.
+        // SAFETY: `shape` holds `ndim` elements (contract).
+        let shape = unsafe { copy(shape, ndim, &"shape") }?;
+        let strides = match strides.is_null() {
+            true => None,
+            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract).
+            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
+        };
+        let outputs = match out_strides.is_null() {
+            true => OutputStrides::COrder,
+            false => {
+                // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
+                // n_out <= GRAD_MAX_NDIM, so the product cannot overflow).
+                let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
+                OutputStrides::Each(all)
+            }
+        };
+        // Stages 4 and 5 (stage 3 ran in grad_options_set_spacing).
+        let held = Arc::clone(&options.spacing);
+        // SAFETY: the views borrow `held`'s coordinates, which the plan keeps (unchanged:
+        // an Arc's contents are never mutated here) for longer than `call`, dropped first.
+        let spacing: PerAxis<Spacing<'static>> =
+            held.iter().map(|s| unsafe { s.to_core() }).collect();
+        let parts = Parts {
+            dtype,
+            shape,
+            strides,
+            outputs,
+            spacing: &spacing,
+            axes: options.axes.as_deref(),
+            edge_order: options.edge_order,
+            threads: options.threads,
+        };
+        let call = Description::new(parts, n_out)?;
+        let plan = Box::into_raw(Box::new(grad_plan {
+            call,
+            _spacing: held,
+        }));
+        // SAFETY: checked non-NULL and aligned; writable by the contract.
+        unsafe { plan_out.write(plan) };
+        Ok(())
+    })
+}
+
+/// Executes a plan: the gradient of the array at `f` into the `n_out` arrays at `out[0]`,
+/// ..., `out[n_out - 1]` (the derivative along the k-th requested axis into `out[k]`), with
+/// the dtype, shape, strides and options the plan was made with; bit for bit what
+/// `grad_gradient` and numpy give.
+///
+/// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`plan`), OUTPUT_COUNT
+/// (`n_out` is not `grad_plan_output_count(plan)`), NULL_POINTER / MISALIGNED (`out`),
+/// then stages 6 and 7 (`f`, each output: NULL_POINTER, MISALIGNED, OVERFLOW; OVERLAP).
+/// On failure no output element is written.
+///
+/// Thread-safety: any number of threads may execute one plan at the same time, on
+/// outputs that no other call reads or writes.
+///
+/// # Safety
+/// `plan` is NULL or a live plan; `out` holds `n_out` pointers; `f` and every output are
+/// valid for the extent the plan's shape and strides give (readable, writable) for the
+/// call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_plan_execute(
+    plan: *const grad_plan,
+    f: *const c_void,
+    out: *const *mut c_void,
+    n_out: usize,
+) -> grad_status {
+    boundary::status(|| {
+        handle(plan, "plan")?;
+        // SAFETY: a live plan (contract), only read.
+        let call = unsafe { &(*plan).call };
+        let expected = call.output_count();
+        if n_out != expected {
+            return Err(Failure::new(
+                grad_status::OutputCount,
+                format!("n_out is {n_out} but the plan writes {expected} outputs"),
+            ));
+        }
+        // SAFETY: `out` holds `n_out` pointers (contract; n_out <= GRAD_MAX_NDIM); checked
+        // by `copy`.
+        let out: PerAxis<usize> = unsafe { copy(out, n_out, &"out") }?
+            .iter()
+            .map(|&p| p as usize)
+            .collect();
+        // SAFETY: forwarded contract.
+        unsafe { call.execute(f as usize, &out, OutputNames::List, std::iter::empty()) }
+    })
+}
+
+/// Frees a plan made by `grad_plan_new`. NULL is ignored.
+///
+/// Thread-safety: must not run concurrently with any other use of the same plan.
+///
+/// # Safety
+/// `plan` is NULL or a pointer from `grad_plan_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_plan_free(plan: *mut grad_plan) {
+    boundary::value((), || {
+        if !plan.is_null() {
+            // SAFETY: made by Box::into_raw in grad_plan_new and not yet freed (contract).
+            drop(unsafe { Box::from_raw(plan) });
+        }
+    })
+}
+
+/// How many output arrays `grad_plan_execute` writes: one per requested axis. 0 for a
+/// NULL plan.
+///
+/// Thread-safety: safe to call concurrently with executions of the same plan.
+///
+/// # Safety
+/// `plan` is NULL or a live plan.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_plan_output_count(plan: *const grad_plan) -> usize {
+    boundary::value(0, || match handle(plan, "plan") {
+        // SAFETY: a live plan (contract), only read.
+        Ok(()) => unsafe { (*plan).call.output_count() },
+        Err(_) => 0,
+    })
+}
+
+/// The `grad_dtype` of the outputs (`GRAD_DTYPE_F64` for integer inputs, else the
+/// input's), as `int32_t`. 0 for a NULL plan.
+///
+/// Thread-safety: safe to call concurrently with executions of the same plan.
+///
+/// # Safety
+/// `plan` is NULL or a live plan.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_plan_output_dtype(plan: *const grad_plan) -> i32 {
+    boundary::value(0, || match handle(plan, "plan") {
+        // SAFETY: a live plan (contract), only read.
+        Ok(()) => unsafe { (*plan).call.output_dtype() as i32 },
+        Err(_) => 0,
+    })
+}
