@@ -26,10 +26,14 @@ pub(crate) use with_coordinates;
 
 /// The sample spacing along one axis, as numpy.gradient's `varargs` entries express it.
 ///
-/// For `f64` (and integer) data the three scalar forms give identical results. For `f32`
-/// and `Complex<f32>` data they differ in the precision of the arithmetic, exactly as in
-/// numpy ≥ 2.0 (NEP 50): a Python number is "weak" and takes the data's precision, a numpy
-/// `float64` scalar forces double precision with one rounding at the end.
+/// For `f64`, `Complex<f64>` and integer data, `Scalar(h)` and `ScalarF64(h)` give identical
+/// results; `ScalarF32` does not, since its step is an `f32` (numpy's float32 scalar: 0.1
+/// is 0.100000001490116...) and its edge-order-2 edge coefficients are computed in `f32`,
+/// as in `np.gradient(f, np.float32(h))`. For `f32` and `Complex<f32>` data the three forms
+/// differ in the precision of the arithmetic, exactly as in numpy ≥ 2.0 (NEP 50): a Python
+/// number is "weak" and takes the data's precision, a numpy `float64` scalar forces double
+/// precision with one rounding at the end, and a numpy `float32` scalar keeps single
+/// precision.
 #[derive(Clone, Copy, Debug)]
 pub enum Spacing<'a> {
     /// Unit spacing: numpy's default (the Python float `1.0`).

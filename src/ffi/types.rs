@@ -49,11 +49,20 @@ pub enum grad_dtype {
 
 /// How a `grad_spacing` gives the sample spacing of one axis (`kind` field values).
 ///
-/// For `double` and integer data the three scalar kinds give identical results. For `float`
-/// and `float _Complex` data they reproduce numpy's two precisions: `GRAD_SPACING_KIND_SCALAR`
-/// is `np.gradient(f, 0.3)` (a Python number: single-precision arithmetic),
-/// `GRAD_SPACING_KIND_SCALAR_F64` is `np.gradient(f, np.float64(0.3))` (double-precision
-/// arithmetic, rounded once when stored).
+/// The three scalar kinds are numpy's three kinds of scalar step: `GRAD_SPACING_KIND_SCALAR`
+/// is `np.gradient(f, h)` with a Python number, `GRAD_SPACING_KIND_SCALAR_F64` is
+/// `np.gradient(f, np.float64(h))` and `GRAD_SPACING_KIND_SCALAR_F32` is
+/// `np.gradient(f, np.float32(h))`.
+///
+/// - `double`, `double _Complex` and integer data: `SCALAR` and `SCALAR_F64` give identical
+///   results. `SCALAR_F32` does not: it rounds `h` to `float` (0.1 becomes
+///   0.100000001490116...), and with `edge_order = 2` it computes the edge coefficients
+///   (`-1.5 / h`, ...) in single precision, as numpy does with a float32 step, so its
+///   results usually differ from theirs, unless `h` is exactly a `float` (and, for
+///   `edge_order = 2`, so are those coefficients).
+/// - `float` and `float _Complex` data: `SCALAR` (a Python number) computes in single
+///   precision, `SCALAR_F64` in double precision, rounded once when stored, and
+///   `SCALAR_F32` in single precision from `(float)h`.
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum grad_spacing_kind {

@@ -4,8 +4,9 @@
 >>> gradient.gradient(np.array([1., 2, 4, 7, 11, 16]), 0.5)
 array([ 2.,  3.,  5.,  7.,  9., 10.])
 
-``gradient(f, *varargs, axis=None, edge_order=1, out=None)`` is a drop-in replacement
-for ``numpy.gradient`` (numpy >= 2.0) with an ``out=`` argument. The shared library is
+``gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1)`` is a drop-in
+replacement for ``numpy.gradient`` (numpy >= 2.0) with an ``out=`` argument and a
+``workers=`` thread count (scipy's name; -1 for every CPU). The shared library is
 found through the environment variable ``GRADIENT_LIBRARY``, else in the repository's
 ``target/release``, then ``target/debug``; ``ImportError`` otherwise.
 """

@@ -1,7 +1,8 @@
 """``gradient()``: numpy.gradient's calling convention over the C ABI.
 
 The function mirrors numpy's own steps (numpy/lib/_function_base_impl.py, numpy >= 2.0)
-so that every check happens in numpy's order and raises numpy's exception type:
+so that every check happens in numpy's order and raises numpy's exception type, after
+checking its one argument numpy does not have (``workers``, the C ``n_threads``):
 
 1. ``f = np.asanyarray(f)``;
 2. axes from ``axis`` (numpy's own ``normalize_axis_tuple``);
@@ -18,6 +19,8 @@ Nothing here computes a gradient: every result element comes from libgradient.
 
 from __future__ import annotations
 
+import operator
+import os
 import warnings
 
 import numpy as np
@@ -326,7 +329,22 @@ def _check_aliasing(outs, reads) -> None:
                 raise ValueError(f"out[{k}] shares memory with out[{j}]")
 
 
-def gradient(f, *varargs, axis=None, edge_order=1, out=None):
+def _n_threads(workers) -> int:
+    """The C ``n_threads`` for ``workers`` (scipy's convention: -1 is every CPU)."""
+    if isinstance(workers, (bool, np.bool_)):
+        raise TypeError("workers must be an int, not bool")
+    try:
+        n = operator.index(workers)
+    except TypeError:
+        raise TypeError(f"workers must be an int, not {type(workers).__name__}") from None
+    if n == -1:
+        return os.cpu_count() or 1
+    if n < 0:
+        raise ValueError(f"workers must be at least 0, or -1 for every CPU; got {n}")
+    return min(n, _lib.SIZE_MAX)
+
+
+def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     """Return the gradient of an N-dimensional array: numpy.gradient, bit for bit.
 
     A drop-in replacement for ``numpy.gradient`` (numpy >= 2.0) computed by libgradient:
@@ -354,6 +372,13 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None):
         of ``f``'s shape and of the result dtype, any strides. They are returned.
         An output sharing memory with ``f``, a coordinate array or another output
         raises ValueError; on any error nothing is written.
+    workers : int, optional
+        Keyword-only (scipy's name): the most threads libgradient may use for this call,
+        its ``n_threads``. 1 (the default) or 0 computes on the calling thread; N > 1 uses
+        up to N threads, started and joined within the call, at most one per 2**18
+        elements of ``f`` (``GRAD_ELEMENTS_PER_THREAD``), so smaller arrays stay on the
+        calling thread; -1 means ``os.cpu_count()``. The results are the same bits for
+        every value. Checked before any other argument.
 
     Returns
     -------
@@ -366,9 +391,11 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None):
         As numpy, and for inputs outside libgradient's scope: data of dtype float16,
         longdouble, clongdouble, bool, datetime64, timedelta64, object or strings;
         complex, float16 or longdouble spacings; bool, float16, longdouble, complex or
-        object coordinate arrays; masked arrays.
+        object coordinate arrays; masked arrays; a ``workers`` that is not an int
+        (a bool or a float).
     ValueError, IndexError, numpy.exceptions.AxisError
-        As numpy; also ValueError for an ``edge_order`` other than 1 or 2.
+        As numpy; also ValueError for an ``edge_order`` other than 1 or 2, and for a
+        negative ``workers`` other than -1.
 
     Examples
     --------
@@ -376,7 +403,11 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None):
     >>> from gradient import gradient
     >>> gradient(np.array([1, 2, 4, 7, 11, 16]), 2)
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
+    >>> gx, gy = gradient(np.ones((1024, 1024)), workers=2)   # up to 2 threads
     """
+    # 0. Our own argument, before numpy's checks.
+    n_threads = _n_threads(workers)
+
     # 1. The data, as numpy converts it.
     f = np.asanyarray(f)
     N = f.ndim
@@ -484,7 +515,8 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None):
                 edge_fixes.append((k, ax, _edges_in_data_precision(src, ax, s)))
 
     _lib.call_gradient(c_dtype, _lib.array_address(src), src.shape, f_strides, spacing,
-                       axes, eo, [_lib.array_address(t) for t in targets], out_strides)
+                       axes, eo, [_lib.array_address(t) for t in targets], out_strides,
+                       n_threads)
     for k, ax, (first, last) in edge_fixes:
         idx = [slice(None)] * src.ndim
         idx[ax] = 0

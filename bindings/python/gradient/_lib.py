@@ -169,44 +169,62 @@ def _load() -> tuple[ctypes.CDLL, str]:
         "Tried: " + ", ".join(tried))
 
 
-_lib, library_path = _load()
+_dll, library_path = _load()
 
 _size_p = ctypes.POINTER(ctypes.c_size_t)
 _ptrdiff_p = ctypes.POINTER(ctypes.c_ssize_t)
 
-try:
-    _grad_gradient = _lib.grad_gradient
-    _grad_last_error = _lib.grad_last_error
-    _grad_status_message = _lib.grad_status_message
-    _grad_version = _lib.grad_version
-    _grad_version_string = _lib.grad_version_string
-except AttributeError as e:  # a library, but not ours
-    raise ImportError(f"gradient: {library_path} is not libgradient: {e}") from e
+#: Every function of ``include/gradient.h`` this binding calls, with its ctypes prototype:
+#: name -> (restype, argtypes). The binding calls the library only through these
+#: (``tests/test_prototypes.py`` checks each against the header, and that no other
+#: function is called). ``grad_status`` and the other typed enums are ``int32_t``.
+PROTOTYPES = {
+    "grad_gradient": (ctypes.c_int32, [     # grad_status
+        ctypes.c_int32,                    # dtype
+        ctypes.c_void_p,                   # f
+        ctypes.c_size_t,                   # ndim
+        _size_p,                           # shape
+        _ptrdiff_p,                        # strides (elements)
+        ctypes.POINTER(GradSpacing),       # spacing
+        ctypes.c_size_t,                   # n_spacing
+        ctypes.POINTER(ctypes.c_int32),    # axes
+        ctypes.c_size_t,                   # n_axes
+        ctypes.c_int32,                    # edge_order
+        ctypes.POINTER(ctypes.c_void_p),   # out
+        ctypes.c_size_t,                   # n_out
+        _ptrdiff_p,                        # out_strides (elements)
+        ctypes.c_size_t,                   # n_threads
+    ]),
+    "grad_last_error": (ctypes.c_char_p, []),
+    "grad_status_message": (ctypes.c_char_p, [ctypes.c_int32]),
+    "grad_version": (ctypes.c_uint32, []),
+    "grad_version_string": (ctypes.c_char_p, []),
+}
 
-_grad_gradient.restype = ctypes.c_int32
-_grad_gradient.argtypes = [
-    ctypes.c_int32,                    # dtype
-    ctypes.c_void_p,                   # f
-    ctypes.c_size_t,                   # ndim
-    _size_p,                           # shape
-    _ptrdiff_p,                        # strides (elements)
-    ctypes.POINTER(GradSpacing),       # spacing
-    ctypes.c_size_t,                   # n_spacing
-    ctypes.POINTER(ctypes.c_int32),    # axes
-    ctypes.c_size_t,                   # n_axes
-    ctypes.c_int32,                    # edge_order
-    ctypes.POINTER(ctypes.c_void_p),   # out
-    ctypes.c_size_t,                   # n_out
-    _ptrdiff_p,                        # out_strides (elements)
-]
-_grad_last_error.restype = ctypes.c_char_p
-_grad_last_error.argtypes = []
-_grad_status_message.restype = ctypes.c_char_p
-_grad_status_message.argtypes = [ctypes.c_int32]
-_grad_version.restype = ctypes.c_uint32
-_grad_version.argtypes = []
-_grad_version_string.restype = ctypes.c_char_p
-_grad_version_string.argtypes = []
+
+def _declare(lib: ctypes.CDLL, prototypes: dict) -> dict:
+    """Looks up each function of ``prototypes`` and sets its restype and argtypes."""
+    functions = {}
+    for name, (restype, argtypes) in prototypes.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError as e:  # a library, but not ours
+            raise ImportError(f"gradient: {library_path} is not libgradient: {e}") from e
+        fn.restype = restype
+        fn.argtypes = argtypes
+        functions[name] = fn
+    return functions
+
+
+_functions = _declare(_dll, PROTOTYPES)
+_grad_gradient = _functions["grad_gradient"]
+_grad_last_error = _functions["grad_last_error"]
+_grad_status_message = _functions["grad_status_message"]
+_grad_version = _functions["grad_version"]
+_grad_version_string = _functions["grad_version_string"]
+
+#: The largest ``n_threads`` (``SIZE_MAX``); larger thread counts are clamped to it.
+SIZE_MAX = ctypes.c_size_t(-1).value
 
 _version = _grad_version()
 if _version >> 16 != 0 or (_version >> 8) & 0xFF < 1:
@@ -232,12 +250,14 @@ def error_for_status(status: int) -> Exception:
 
 
 def call_gradient(dtype: int, f_addr: int, shape, strides, spacing, axes,
-                  edge_order: int, out_addrs, out_strides) -> None:
+                  edge_order: int, out_addrs, out_strides, n_threads: int = 1) -> None:
     """One ``grad_gradient`` call; raises the mapped exception on failure.
 
     ``shape``, ``strides`` (elements), ``axes`` and every entry of ``out_strides``
     (elements) are sequences of ints; ``spacing`` is a list of ``GradSpacing``;
-    ``out_addrs`` a list of addresses. The caller keeps every array alive.
+    ``out_addrs`` a list of addresses. ``n_threads`` is the C argument: 0 or 1 for the
+    calling thread, N for up to N threads (at most ``SIZE_MAX``). The caller keeps every
+    array alive.
     """
     ndim = len(shape)
     n_out = len(out_addrs)
@@ -250,7 +270,7 @@ def call_gradient(dtype: int, f_addr: int, shape, strides, spacing, axes,
     c_out_strides = (ctypes.c_ssize_t * len(flat))(*flat)
     status = _grad_gradient(dtype, f_addr, ndim, c_shape, c_strides, c_spacing,
                             len(spacing), c_axes, len(axes), edge_order, c_out, n_out,
-                            c_out_strides)
+                            c_out_strides, n_threads)
     if status != Status.OK:
         raise error_for_status(status)
 

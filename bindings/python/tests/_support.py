@@ -18,6 +18,10 @@ SCALE = float(os.environ.get("GRADIENT_HYPOTHESIS_SCALE", "1"))
 #: Hypothesis cases run per test (printed at the end of the session by conftest.py).
 CASES: Counter = Counter()
 
+#: Functions of include/gradient.h the binding does not wrap (listed at the end of the
+#: session by conftest.py; filled by test_prototypes.py).
+UNWRAPPED: list = []
+
 
 def examples(n: int):
     """``settings`` for a property test of ``n`` examples at scale 1."""

@@ -4,7 +4,8 @@
 - Registers the hypothesis profile: ``GRADIENT_HYPOTHESIS_SCALE`` (default 1) multiplies
   every property test's number of examples, e.g. ``GRADIENT_HYPOTHESIS_SCALE=10`` for
   the 10x run. No example database is written into the checkout.
-- Prints how many hypothesis cases ran, per test and in total.
+- Prints how many hypothesis cases ran, per test and in total, and the header functions
+  the binding does not wrap (found by test_prototypes.py).
 """
 
 import sys
@@ -39,6 +40,10 @@ def pytest_terminal_summary(terminalreporter):
         tr.section("known library issues tolerated")
         for name, n in sorted(_support.KNOWN_ISSUES.items()):
             tr.write_line(f"{n:8d}  elements: {name}")
+    if _support.UNWRAPPED:
+        tr.section("header functions the binding does not wrap")
+        for name in _support.UNWRAPPED:
+            tr.write_line(f"  {name}")
     counts = _support.CASES
     if not counts:
         return
