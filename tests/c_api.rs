@@ -126,6 +126,10 @@ c_program!(
     test_misc => Build::c("c_tests/test_misc.c")
 );
 c_program!(
+    /// The plan API: options, plans, execution from 16 threads, grad_last_error_copy.
+    test_plan => Build::c("c_tests/test_plan.c").flags(&["-pthread"])
+);
+c_program!(
     /// The header compiled and used as C++11.
     header_cxx => Build::cxx("c_tests/header_cxx.cpp")
 );

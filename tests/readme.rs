@@ -291,3 +291,34 @@ fn the_harness_rejects_what_the_readme_got_wrong() {
     let failing = "#include \"gradient.h\"\nint main(void) { return grad_version() != 0; }\n";
     assert!(check(Lang::C, "harness-exit", failing).is_err());
 }
+
+#[test]
+fn readme_states_the_order_of_checks_as_the_header_does() {
+    // The one statement of the order is the doc comment of `grad_status` (status.rs), which
+    // cbindgen copies into the header; the README quotes it word for word.
+    let source = read("src/ffi/status.rs");
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("**Order of checks.**"))
+        .expect("status.rs states the order of checks");
+    let text: Vec<&str> = lines[start..]
+        .iter()
+        .take_while(|l| l.starts_with("///"))
+        .map(|l| {
+            l.strip_prefix("/// ")
+                .unwrap_or(l.trim_start_matches("///"))
+        })
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        text.lines().count() > 10,
+        "the order of checks is too short: {text}"
+    );
+    assert!(
+        read("README.md").contains(&text),
+        "README.md's order of checks differs from grad_status's doc comment; copy it:\n{text}"
+    );
+    let header = read("include/gradient.h");
+    assert!(header.contains("**Order of checks.**"));
+}

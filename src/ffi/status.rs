@@ -13,22 +13,26 @@ use std::ffi::{CStr, CString};
 ///
 /// **Order of checks.** A call with several faults reports the first of them in this
 /// order, the same in every function (each runs the stages that concern its arguments):
-/// 1. Handles, tags and counts: a NULL handle or result pointer (NULL_POINTER), `ndim`
-///    (INVALID_NDIM), `dtype` or `layout` (INVALID_DTYPE, INVALID_LAYOUT), `n_out`
-///    against the number of requested axes (OUTPUT_COUNT), counts no array can use
-///    (`n_axes` above `GRAD_MAX_NDIM`: REPEATED_AXIS; `n_spacing` above it: SPACING_COUNT).
+/// 1. Handles, tags and counts, in parameter order: a handle or result pointer
+///    (NULL_POINTER, MISALIGNED), `dtype` (INVALID_DTYPE), `ndim` (INVALID_NDIM), `layout`
+///    (INVALID_LAYOUT), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
+///    SPACING_COUNT; `n_axes` above it: REPEATED_AXIS), then `n_out` against the number
+///    of requested axes (OUTPUT_COUNT).
 /// 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
-///    `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
-/// 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND), then for coordinates
-///    their dtype (INVALID_DTYPE), pointer (NULL_POINTER, MISALIGNED) and extent (OVERFLOW).
-/// 4. Sizes: the element count and extent of the input's and each output's shape and
-///    strides (OVERFLOW), and for `grad_gradient_f64` the output buffer (OUTPUT_TOO_SMALL).
+///    the `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
+/// 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND); for coordinates,
+///    their dtype (INVALID_DTYPE), then their array as stages 4 and 6 check the input's.
+/// 4. Sizes: the element count and extent of the input's and then each output's shape
+///    and strides (OVERFLOW); for `grad_gradient_f64` the output buffer (OVERFLOW,
+///    OUTPUT_TOO_SMALL).
 /// 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
 ///    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
-///    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks.
+///    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks
+///    (stage 3 ran in `grad_options_set_spacing`).
 /// 6. The data pointers, the input first, then each output in order: NULL_POINTER,
 ///    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
-/// 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks.
+/// 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks, after its own stages
+///    1 and 2 (the plan handle, `n_out`, the `out` list).
 #[repr(i32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum grad_status {
