@@ -320,6 +320,11 @@ def main():
     calls_figures = dict(line.split() for line in call_out.splitlines())
     print(f"grad_gradient_f64 on 16 doubles, from C: {calls_figures['small_call_ns']} ns per call "
           f"(numpy.gradient on 16 doubles: {numpy_small_ns:.0f} ns per call)")
+    print(f"16 doubles from C, side by side: grad_plan_execute on a plan made once "
+          f"{calls_figures['small_plan_execute_ns']} ns, grad_gradient "
+          f"{calls_figures['small_general_call_ns']} ns, grad_gradient_f64 "
+          f"{calls_figures['small_f64_beside_ns']} ns per call "
+          f"(numpy.gradient: {numpy_small_ns:.0f} ns)")
     print(f"  the same with n_threads 8 (kept on one thread): "
           f"{calls_figures['small_call_8_threads_ns']} ns per call")
     print(f"start and join one thread (pthread, empty): {calls_figures['thread_ns']} ns")

@@ -2,6 +2,10 @@
  * (benches/bench.py builds and runs it against the release library). Prints, one per line:
  *   small_call_ns <median ns per call of grad_gradient_f64 on 16 doubles>
  *   small_call_8_threads_ns <the same with n_threads 8: the library keeps it on one thread>
+ *   small_general_call_ns, small_plan_execute_ns <median ns per call on the same 16 doubles
+ *                        of grad_gradient (general form) and of grad_plan_execute on a plan
+ *                        made once, timed batch by batch alternately with the f64 call, whose
+ *                        median in that run is small_f64_beside_ns>
  *   thread_ns <median ns to start and join one empty POSIX thread>
  *   threshold_1_thread_us, threshold_2_threads_us <median µs of grad_gradient_f64 on
  *                        2 * GRAD_ELEMENTS_PER_THREAD doubles (512 columns), n_threads 1
@@ -65,11 +69,46 @@ static double small_call_ns(size_t threads) {
     return median(per_call, BATCHES);
 }
 
+/* grad_gradient_f64, grad_gradient and grad_plan_execute on the same 16 doubles, one batch
+ * of each in turn, so that all three see the same machine. */
+static void small_calls_side_by_side(void) {
+    enum { BATCH = 20000 };
+    double f[16], out[16], flat[BATCHES], general[BATCHES], planned[BATCHES];
+    size_t shape[1] = {16};
+    void *outs[1] = {out};
+    grad_plan *plan = NULL;
+    for (int i = 0; i < 16; i++) f[i] = (double)(i * i);
+    if (grad_plan_new(&plan, GRAD_DTYPE_F64, 1, shape, NULL, NULL, NULL) != GRAD_STATUS_OK) exit(1);
+    for (int b = 0; b < BATCHES; b++) {
+        double t0 = now_ns();
+        for (int i = 0; i < BATCH; i++) {
+            if (grad_gradient_f64(f, 1, shape, GRAD_LAYOUT_ROW_MAJOR, NULL, 1, out, 16, 1) != GRAD_STATUS_OK) exit(1);
+        }
+        double t1 = now_ns();
+        for (int i = 0; i < BATCH; i++) {
+            if (grad_gradient(GRAD_DTYPE_F64, f, 1, shape, NULL, NULL, 0, NULL, 0, 1, outs, 1, NULL, 1) != GRAD_STATUS_OK) exit(1);
+        }
+        double t2 = now_ns();
+        for (int i = 0; i < BATCH; i++) {
+            if (grad_plan_execute(plan, f, outs, 1) != GRAD_STATUS_OK) exit(1);
+        }
+        double t3 = now_ns();
+        flat[b] = (t1 - t0) / BATCH;
+        general[b] = (t2 - t1) / BATCH;
+        planned[b] = (t3 - t2) / BATCH;
+    }
+    grad_plan_free(plan);
+    printf("small_f64_beside_ns %.1f\n", median(flat, BATCHES));
+    printf("small_general_call_ns %.1f\n", median(general, BATCHES));
+    printf("small_plan_execute_ns %.1f\n", median(planned, BATCHES));
+}
+
 static void *nothing(void *arg) { return arg; }
 
 int main(void) {
     printf("small_call_ns %.1f\n", small_call_ns(1));
     printf("small_call_8_threads_ns %.1f\n", small_call_ns(8));
+    small_calls_side_by_side();
 
     double spawn[BATCHES];
     for (int b = 0; b < BATCHES; b++) {
