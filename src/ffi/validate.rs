@@ -327,7 +327,7 @@ impl<'a> Strided<'a> {
     /// down, rounded down (ranges of one axis) or to the nearest.
     fn one_parent(&self, other: &Strided<'_>) -> Option<bool> {
         let ((lo_a, axes_a), (lo_b, axes_b)) = (self.lattice(), other.lattice());
-        let mut axes: PerAxis<ParentAxis> = (axes_a.map(|(stride, n)| ParentAxis {
+        let mut axes: PairAxes<ParentAxis> = (axes_a.map(|(stride, n)| ParentAxis {
             stride,
             len: [n, 1],
             digit: 0,
@@ -340,7 +340,7 @@ impl<'a> Strided<'a> {
         .collect();
         axes.sort_unstable_by_key(|a| a.stride);
         // Merge equal strides; two axes of one array with one stride never nest.
-        let mut merged = PerAxis::<ParentAxis>::new();
+        let mut merged = PairAxes::<ParentAxis>::new();
         for a in axes {
             match merged.last_mut() {
                 Some(m) if m.stride == a.stride => {
@@ -466,6 +466,10 @@ pub(crate) fn no_overlap<'r>(
     Ok(())
 }
 
+/// The axes of two arrays together, and one more for `rho`: inline (no allocation) up to
+/// four axes each.
+type PairAxes<T> = smallvec::SmallVec<[T; 9]>;
+
 /// One axis of a candidate parent lattice of two arrays `A` and `B` (see
 /// [`Strided::one_parent`]): `A` covers indices `0..len[0]` of it, `B` covers
 /// `digit..digit + len[1]`.
@@ -509,7 +513,7 @@ impl ParentAxis {
     /// `rho` nests for elements of `size` bytes; `None` if it does not.
     fn decide(axes: &[ParentAxis], size: i128, rho: i128) -> Option<bool> {
         let span = |a: &ParentAxis| a.len[0].max(a.digit + a.len[1]) - a.digit.min(0);
-        let mut dims: PerAxis<(i128, i128)> = axes.iter().map(|a| (a.stride, span(a))).collect();
+        let mut dims: PairAxes<(i128, i128)> = axes.iter().map(|a| (a.stride, span(a))).collect();
         if rho != 0 {
             let at = dims.partition_point(|&(s, _)| s < rho.abs());
             dims.insert(at, (rho.abs(), 2));
