@@ -469,6 +469,31 @@ fn ok_interleaved_outputs_share_no_memory() {
     assert!(same(&d1, &[1.0, 2.5, 4.0, 1.0, 1.0, 1.0]));
 }
 
+#[test]
+fn ok_components_of_a_large_array_share_no_memory() {
+    // Both derivatives of a (2^19, 2) array into big[:, 0, :] and big[:, 1, :] of one
+    // (2^19, 2, 2) array: refused as "too complex" before the aliasing check knew slices
+    // of one array. f[i, k] = i * (k + 1): d/d(axis 0) is k + 1, d/d(axis 1) is i.
+    let n = 1usize << 19;
+    let mut r = Request {
+        f: (0..n).flat_map(|i| [i as f64, 2.0 * i as f64]).collect(),
+        shape: vec![n, 2],
+        outs: vec![vec![SENTINEL; 4 * n]],
+        out_strides: Some(vec![4, 1, 4, 1]),
+        ..Request::new()
+    };
+    let base = r.outs[0].as_mut_ptr();
+    // SAFETY: offset 2 of a 4n-element buffer.
+    r.out_ptrs = Some(vec![base.cast(), unsafe { base.add(2) }.cast()]);
+    succeeds(&mut r);
+    let all = r.out(0);
+    assert!(
+        all.chunks(4)
+            .enumerate()
+            .all(|(i, row)| { same(row, &[1.0, 2.0, i as f64, i as f64]) })
+    );
+}
+
 // ---------------------------------------------------------------- 1 NULL_POINTER
 
 #[test]
