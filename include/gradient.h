@@ -38,22 +38,26 @@
  *
  * **Order of checks.** A call with several faults reports the first of them in this
  * order, the same in every function (each runs the stages that concern its arguments):
- * 1. Handles, tags and counts: a NULL handle or result pointer (NULL_POINTER), `ndim`
- *    (INVALID_NDIM), `dtype` or `layout` (INVALID_DTYPE, INVALID_LAYOUT), `n_out`
- *    against the number of requested axes (OUTPUT_COUNT), counts no array can use
- *    (`n_axes` above `GRAD_MAX_NDIM`: REPEATED_AXIS; `n_spacing` above it: SPACING_COUNT).
+ * 1. Handles, tags and counts, in parameter order: a handle or result pointer
+ *    (NULL_POINTER, MISALIGNED), `dtype` (INVALID_DTYPE), `ndim` (INVALID_NDIM), `layout`
+ *    (INVALID_LAYOUT), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
+ *    SPACING_COUNT; `n_axes` above it: REPEATED_AXIS), then `n_out` against the number
+ *    of requested axes (OUTPUT_COUNT).
  * 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
- *    `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
- * 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND), then for coordinates
- *    their dtype (INVALID_DTYPE), pointer (NULL_POINTER, MISALIGNED) and extent (OVERFLOW).
- * 4. Sizes: the element count and extent of the input's and each output's shape and
- *    strides (OVERFLOW), and for `grad_gradient_f64` the output buffer (OUTPUT_TOO_SMALL).
+ *    the `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
+ * 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND); for coordinates,
+ *    their dtype (INVALID_DTYPE), then their array as stages 4 and 6 check the input's.
+ * 4. Sizes: the element count and extent of the input's and then each output's shape
+ *    and strides (OVERFLOW); for `grad_gradient_f64` the output buffer (OVERFLOW,
+ *    OUTPUT_TOO_SMALL).
  * 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
  *    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
- *    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks.
+ *    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks
+ *    (stage 3 ran in `grad_options_set_spacing`).
  * 6. The data pointers, the input first, then each output in order: NULL_POINTER,
  *    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
- * 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks.
+ * 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks, after its own stages
+ *    1 and 2 (the plan handle, `n_out`, the `out` list).
  */
 enum grad_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -142,10 +146,13 @@ enum grad_status
   /**
    * An output shares memory with an input or another output.
    *
-   * An output shares memory with the input, a coordinate array or another output
-   * (interleaved outputs that share no element are fine), or its own strides do not nest
-   * (each at least the extent of the smaller ones), which could let two of its elements
-   * share an address.
+   * An output shares a byte with `f`, a coordinate array or another output, or its own
+   * strides do not nest (each at least the extent of the smaller ones). Slices of one
+   * array along one axis (such as the components of one `(..., n_out)` array, `f`
+   * included) and ranges of one axis are told apart exactly in O(ndim) time; other
+   * interleavings go to an exact search of at most 2^20 steps per call and, if it runs
+   * out, are refused with this code ("... interleave in a way too complex to prove
+   * disjoint") though they may share no byte.
    */
   GRAD_STATUS_OVERLAP = 14,
   /**
@@ -434,20 +441,22 @@ extern "C" {
  *   output arrays of `f`'s shape; `out[k]` receives the derivative along the k-th
  *   requested axis. `out_strides` is NULL (every output C-contiguous) or holds
  *   `n_out * ndim` element strides, output by output. Outputs must not share memory with
- *   `f`, a coordinate array, or each other; interleaved outputs (the components of one
- *   `(..., ndim)` array) share none and are accepted. Each output's strides must nest
- *   (sorted by size, each at least the extent of the smaller ones), as in any array whose
- *   elements are distinct in the usual way.
+ *   `f`, a coordinate array, or each other. Slices of one array along one of its axes
+ *   (`P[:, j, :]` for distinct `j`: the components of one `(..., n_out)` array; `f` may be
+ *   another slice) and ranges of one axis are accepted or refused exactly, whatever their
+ *   size; other interleaved layouts are searched for at most 2^20 steps per call and
+ *   refused as GRAD_STATUS_OVERLAP if that does not settle them. Each output's strides
+ *   must nest (sorted by size, each at least the extent of the smaller ones), as in any
+ *   array whose elements are distinct in the usual way.
  * - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
  *   started and joined within the call (no pool is kept), at most one per
  *   `GRAD_ELEMENTS_PER_THREAD` (2^18) elements of `f`: smaller arrays run on the calling
  *   thread. The results are bit-identical for every value.
  *
- * Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
- * INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
- * in numpy's order AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT, COORDINATES_LENGTH,
- * COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; OUT_OF_MEMORY; PANIC (a bug).
- * On failure no output element is written.
+ * Returns `GRAD_STATUS_OK`, or the first failure in the order of checks of `grad_status`
+ * (every stage applies); PANIC for a bug. On failure no output element is written. The
+ * same as a plan made by `grad_plan_new` and executed once by `grad_plan_execute`, except
+ * that coordinate arrays are read where they lie (so no output may overlap them).
  *
  * Thread-safety: reentrant; safe to call concurrently on memory no other call writes.
  *
@@ -490,9 +499,11 @@ grad_status grad_gradient(int32_t dtype,
  *
  * Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
  *
- * Returns `GRAD_STATUS_OK` or the first failure: NULL_POINTER, INVALID_NDIM,
- * INVALID_LAYOUT, OVERFLOW, OUTPUT_TOO_SMALL, MISALIGNED, OVERLAP, INVALID_EDGE_ORDER,
- * AXIS_TOO_SHORT, PANIC. On failure nothing is written.
+ * Returns `GRAD_STATUS_OK` or the first failure in the order of checks of `grad_status`:
+ * INVALID_NDIM, INVALID_LAYOUT, NULL_POINTER / MISALIGNED (`shape`, `spacing`), OVERFLOW
+ * and OUTPUT_TOO_SMALL (sizes), INVALID_EDGE_ORDER, AXIS_TOO_SHORT, then NULL_POINTER /
+ * MISALIGNED / OVERFLOW for `f` and the output blocks, OVERLAP; PANIC for a bug. On
+ * failure nothing is written.
  *
  * Thread-safety: reentrant; safe to call concurrently on memory no other call writes.
  *

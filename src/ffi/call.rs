@@ -1,13 +1,14 @@
 //! A call as every exported function sees it: the argument checks of each stage of
-//! `grad_status`'s order of checks, and a [`Description`] (what a plan holds: stages 1 to
-//! 5 passed) that executes on data pointers (stages 6 and 7) and calls the safe core.
+//! `grad_status`'s order of checks, the [`Arrays`] of a call (stage 4) and its
+//! [`AnyPlan`] (stage 5), which execute together on data pointers (stages 6 and 7) and
+//! call the safe core.
 //!
-//! The one-call functions build a description and execute it once; `grad_plan_new`
-//! builds one that `grad_plan_execute` runs many times. Both therefore check in one order.
+//! The one-call functions make both and execute them once; `grad_plan_new` makes both for
+//! `grad_plan_execute` to run many times. Both therefore check in one order.
 
 use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
-use super::validate::{self, Strided, c_strides};
+use super::validate::{self, Span, Strided, c_strides};
 use super::view;
 use crate::core::{Coordinates, Element, PerAxis, Plan, Spacing};
 use num_complex::Complex;
@@ -215,9 +216,65 @@ macro_rules! with_plan {
     };
 }
 
+/// Evaluates `$body` with `$t` bound to the element type of the `grad_dtype` `$dtype`.
+macro_rules! with_dtype {
+    ($dtype:expr, $t:ident => $body:expr) => {
+        match $dtype {
+            grad_dtype::F64 => {
+                type $t = f64;
+                $body
+            }
+            grad_dtype::F32 => {
+                type $t = f32;
+                $body
+            }
+            grad_dtype::C128 => {
+                type $t = Complex<f64>;
+                $body
+            }
+            grad_dtype::C64 => {
+                type $t = Complex<f32>;
+                $body
+            }
+            grad_dtype::I8 => {
+                type $t = i8;
+                $body
+            }
+            grad_dtype::I16 => {
+                type $t = i16;
+                $body
+            }
+            grad_dtype::I32 => {
+                type $t = i32;
+                $body
+            }
+            grad_dtype::I64 => {
+                type $t = i64;
+                $body
+            }
+            grad_dtype::U8 => {
+                type $t = u8;
+                $body
+            }
+            grad_dtype::U16 => {
+                type $t = u16;
+                $body
+            }
+            grad_dtype::U32 => {
+                type $t = u32;
+                $body
+            }
+            grad_dtype::U64 => {
+                type $t = u64;
+                $body
+            }
+        }
+    };
+}
+
 impl<'a> AnyPlan<'a> {
     /// Stage 5: the core's plan (numpy's checks, coefficients) for `dtype`.
-    fn new(
+    pub(crate) fn new(
         dtype: grad_dtype,
         shape: &[usize],
         spacing: &[Spacing<'a>],
@@ -247,10 +304,12 @@ impl<'a> AnyPlan<'a> {
     }
 }
 
-/// What the arguments of a call say, checked through stage 5: everything but the data
-/// pointers. A plan holds one; a one-call function makes one and executes it once.
+/// The arrays of a call as its arguments describe them, checked through stage 4:
+/// dtype, shape and strides of the input and the outputs, and what they say of memory
+/// whatever the addresses. A plan holds one beside its [`AnyPlan`]; a one-call function
+/// makes both and executes them once.
 #[derive(Debug)]
-pub(crate) struct Description<'a> {
+pub(crate) struct Arrays {
     dtype: grad_dtype,
     shape: PerAxis<usize>,
     strides: PerAxis<isize>,
@@ -259,63 +318,67 @@ pub(crate) struct Description<'a> {
     outputs: OutputStrides,
     /// How many outputs an execution writes.
     n_out: usize,
+    /// What the input's shape and strides say of its memory (`None`: empty).
+    input_span: Option<Span>,
+    /// The same for each output.
+    output_spans: PerAxis<Option<Span>>,
     /// The input and outputs are dense and laid out alike (`validate::dense_alike`).
     dense: bool,
-    plan: AnyPlan<'a>,
 }
 
-/// The parts of a call that a [`Description`] is made from, after stages 1 to 3.
-pub(crate) struct Parts<'p, 'a> {
-    pub(crate) dtype: grad_dtype,
-    pub(crate) shape: PerAxis<usize>,
-    /// `None`: C order.
-    pub(crate) strides: Option<PerAxis<isize>>,
-    pub(crate) outputs: OutputStrides,
-    pub(crate) spacing: &'p [Spacing<'a>],
-    pub(crate) axes: Option<&'p [isize]>,
-    pub(crate) edge_order: i32,
-    pub(crate) threads: usize,
-}
-
-impl<'a> Description<'a> {
-    /// Stages 4 and 5: the sizes of the input and every output, then numpy's checks.
-    /// `n_out` is the number of outputs the strides describe (the requested axes).
-    pub(crate) fn new(parts: Parts<'_, 'a>, n_out: usize) -> Result<Self, Failure> {
-        let Parts {
-            dtype,
-            shape,
-            strides,
-            outputs,
-            spacing,
-            axes,
-            edge_order,
-            threads,
-        } = parts;
+impl Arrays {
+    /// Stage 4: the sizes of the input, then of each of the `n_out` outputs (the requested
+    /// axes). `strides` `None` means C order.
+    pub(crate) fn new(
+        dtype: grad_dtype,
+        shape: PerAxis<usize>,
+        strides: Option<PerAxis<isize>>,
+        outputs: OutputStrides,
+        n_out: usize,
+    ) -> Result<Self, Failure> {
         let c_order = c_strides(&shape);
         let strides = strides.unwrap_or_else(|| c_order.clone());
         let out_strides = |k| output_strides(&outputs, &c_order, &strides, shape.len(), k);
-        validate::size(&shape, &strides, dtype.layout().0, &"f")?;
+        let input_span = validate::size(&shape, &strides, dtype.layout().0, &"f")?;
+        let mut output_spans = PerAxis::new();
         for k in 0..n_out {
             let name = format_args!("out[{k}]");
-            validate::size(&shape, out_strides(k), dtype.output().layout().0, &name)?;
+            let itemsize = dtype.output().layout().0;
+            output_spans.push(validate::output_size(
+                &shape,
+                out_strides(k),
+                itemsize,
+                &name,
+            )?);
         }
-        let plan = AnyPlan::new(dtype, &shape, spacing, axes, edge_order, threads)?;
         let dense = validate::dense_alike(
             &shape,
             &strides,
             (0..n_out).map(out_strides),
             dtype.layout().0,
         );
-        Ok(Description {
+        Ok(Arrays {
             dtype,
             shape,
             strides,
             c_order,
             outputs,
             n_out,
+            input_span,
+            output_spans,
             dense,
-            plan,
         })
+    }
+
+    /// The shape of the input and of every output.
+    pub(crate) fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Stage 6 for the input at address `f`.
+    pub(crate) fn input_at(&self, f: usize) -> Result<Strided<'_>, Failure> {
+        let (layout, span) = (self.dtype.layout(), self.input_span);
+        Strided::placed(f, &self.shape, &self.strides, layout, span, &"f")
     }
 
     /// The strides of output `k`.
@@ -339,8 +402,9 @@ impl<'a> Description<'a> {
         self.dtype.output()
     }
 
-    /// Stages 6 and 7 on the input at address `f` and the outputs at `out` (one per output,
-    /// named in messages as `names` says), then the computation. `reads` are the
+    /// Stages 6 and 7 on the input at address `f` and the `output_count()` outputs at
+    /// `out`, then the computation by `plan` (made for these
+    /// arrays' dtype and shape, with `output_count()` outputs). `reads` are the
     /// other arrays the call reads (coordinates where the caller keeps them), which no
     /// output may overlap.
     ///
@@ -349,34 +413,77 @@ impl<'a> Description<'a> {
     /// (readable for the input and `reads`, writable for the outputs) for the call.
     pub(crate) unsafe fn execute<'r>(
         &self,
+        plan: &AnyPlan<'_>,
         f: usize,
-        out: &[usize],
-        names: OutputNames,
+        out: Outputs<'_>,
         reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
     ) -> Result<(), Failure> {
-        debug_assert_eq!(out.len(), self.output_count());
-        let input = Strided::new(f, &self.shape, &self.strides, self.dtype.layout(), &"f")?;
-        let layout = self.dtype.output().layout();
-        // Pushed one by one, as in `spacing_args`.
-        let mut outputs = PerAxis::new();
-        for (k, &addr) in out.iter().enumerate() {
-            let strides = self.output_strides(k);
-            let label = OutputName(names, k);
-            outputs.push(Strided::new(addr, &self.shape, strides, layout, &label)?);
-        }
-        let reads = std::iter::once((Read::Input, &input))
-            .chain(reads.map(|(i, x)| (Read::Coordinates(i), x)));
-        validate::no_overlap(reads, &outputs)?;
+        let (input, outputs) = self.place(f, out, reads)?;
         if input.is_empty() {
             return Ok(());
         }
         // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output
         // overlaps anything), and the caller's contract makes the memory valid for the call.
-        with_plan!(&self.plan, p, T => unsafe { self.compute::<T>(p, &input, &outputs) })
+        with_plan!(plan, p, T => unsafe { self.compute::<T>(p, &input, &outputs) })
+    }
+
+    /// Stage 5 (the core's plan for these arrays' dtype and shape, with `spacing`, `axes`,
+    /// `edge_order`, `threads`), then [`Arrays::execute`] on it, once: the one-call
+    /// functions. The plan stays where it is made, in this function's frame.
+    ///
+    /// # Safety
+    /// As [`Arrays::execute`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn execute_once<'r>(
+        &self,
+        (spacing, axes, edge_order, threads): (&[Spacing<'_>], Option<&[isize]>, i32, usize),
+        f: usize,
+        out: Outputs<'_>,
+        reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
+    ) -> Result<(), Failure> {
+        with_dtype!(self.dtype, T => {
+            let plan = Plan::<T>::build(&self.shape, spacing, axes, edge_order, threads)?;
+            let (input, outputs) = self.place(f, out, reads)?;
+            if input.is_empty() {
+                return Ok(());
+            }
+            // SAFETY: as in `execute`.
+            unsafe { self.compute::<T>(&plan, &input, &outputs) }
+        })
+    }
+
+    /// Stages 6 and 7: the input and outputs at their addresses, checked.
+    fn place<'r>(
+        &self,
+        f: usize,
+        out: Outputs<'_>,
+        reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
+    ) -> Result<(Strided<'_>, PerAxis<Strided<'_>>), Failure> {
+        let input = self.input_at(f)?;
+        let shape = &self.shape[..];
+        let layout = self.dtype.output().layout();
+        // Pushed one by one, as in `spacing_args`.
+        let mut outputs = PerAxis::new();
+        for k in 0..self.n_out {
+            let (strides, span) = (self.output_strides(k), self.output_spans[k]);
+            let label = OutputName(out, k);
+            outputs.push(Strided::placed(
+                out.at(k)?,
+                shape,
+                strides,
+                layout,
+                span,
+                &label,
+            )?);
+        }
+        let reads = std::iter::once((Read::Input, &input))
+            .chain(reads.map(|(i, x)| (Read::Coordinates(i), x)));
+        validate::no_overlap(reads, &outputs)?;
+        Ok((input, outputs))
     }
 
     /// # Safety
-    /// As [`Description::execute`], on descriptors it validated for `T`.
+    /// As [`Arrays::execute`], on descriptors it validated for `T`.
     unsafe fn compute<T: Element>(
         &self,
         plan: &Plan<'_, T>,
@@ -419,23 +526,44 @@ fn output_strides<'s>(
     }
 }
 
-/// How messages name the outputs of a call.
+/// Where the outputs of an execution are.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum OutputNames {
-    /// `out[k]`: a list of output pointers.
-    List,
-    /// The k-th block of one output buffer (`grad_gradient_f64`).
-    Stacked,
+pub(crate) enum Outputs<'o> {
+    /// `out[k]`: a list of output addresses.
+    List(&'o [usize]),
+    /// Output k at `base + k * bytes` (`grad_gradient_f64`'s blocks of one buffer; a NULL
+    /// `base` makes every block NULL).
+    Stacked { base: usize, bytes: usize },
 }
 
-/// An output's name in messages.
-struct OutputName(OutputNames, usize);
+impl Outputs<'_> {
+    /// The address of output `k`; OVERFLOW where a block would lie beyond the address
+    /// space.
+    fn at(&self, k: usize) -> Result<usize, Failure> {
+        match *self {
+            Outputs::List(addrs) => Ok(addrs[k]),
+            Outputs::Stacked { base: 0, .. } => Ok(0),
+            Outputs::Stacked { base, bytes } => k
+                .checked_mul(bytes)
+                .and_then(|offset| base.checked_add(offset))
+                .ok_or_else(|| {
+                    Failure::new(
+                        grad_status::Overflow,
+                        format!("{} lies beyond the address space", OutputName(*self, k)),
+                    )
+                }),
+        }
+    }
+}
 
-impl Display for OutputName {
+/// Output `k`'s name in messages.
+struct OutputName<'o>(Outputs<'o>, usize);
+
+impl Display for OutputName<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            OutputNames::List => write!(f, "out[{}]", self.1),
-            OutputNames::Stacked => write!(f, "out (the block of axis {})", self.1),
+            Outputs::List(_) => write!(f, "out[{}]", self.1),
+            Outputs::Stacked { .. } => write!(f, "out (the block of axis {})", self.1),
         }
     }
 }

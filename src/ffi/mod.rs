@@ -1,13 +1,16 @@
 //! The C ABI: the exported `grad_` functions. Each one runs inside the panic boundary,
-//! validates every argument (see `validate`), converts the arrays to slices when they are
-//! dense and alike (the common case, which spares a small call the cost of views) or to
-//! `ndarray` views (see `view`), and calls the safe core. The only module with `unsafe`.
+//! validates every argument in the order of checks stated on `grad_status` (the rules in
+//! `validate`, the stages in `call`), converts the arrays to slices when they are dense
+//! and alike (the common case, which spares a small call the cost of views) or to
+//! `ndarray` views (see `view`), and calls the safe core. The one-call functions are here;
+//! the plan API is in `plan`. The only module with `unsafe`.
 //!
 //! Conventions for C callers, stated once:
 //! - **Units**: shapes and lengths count elements; strides count elements (not bytes) and
 //!   may be negative or zero; a NULL strides pointer means C-contiguous (row-major).
 //! - **Ownership**: every pointer is borrowed for the duration of the call only; the
-//!   library keeps none and frees none, and allocates nothing that outlives a call.
+//!   library keeps none and frees none of the caller's. Options and plans are the library's
+//!   own objects, made and freed by the caller through their functions.
 //! - **No partial results**: outputs are written only when `GRAD_STATUS_OK` is returned.
 //! - **Errors**: a `grad_status`; `grad_last_error()` gives this thread's detail.
 //! - **Threads**: every function is reentrant. Concurrent calls are safe provided no call
@@ -37,7 +40,7 @@ pub use types::{
 };
 
 use crate::core::{PerAxis, Spacing};
-use call::{Description, OutputNames, OutputStrides, Parts, SpacingArg, borrow, copy};
+use call::{Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
 use libc::{c_char, c_void};
 use status::Failure;
 use validate::f_strides;
@@ -62,20 +65,22 @@ use validate::f_strides;
 ///   output arrays of `f`'s shape; `out[k]` receives the derivative along the k-th
 ///   requested axis. `out_strides` is NULL (every output C-contiguous) or holds
 ///   `n_out * ndim` element strides, output by output. Outputs must not share memory with
-///   `f`, a coordinate array, or each other; interleaved outputs (the components of one
-///   `(..., ndim)` array) share none and are accepted. Each output's strides must nest
-///   (sorted by size, each at least the extent of the smaller ones), as in any array whose
-///   elements are distinct in the usual way.
+///   `f`, a coordinate array, or each other. Slices of one array along one of its axes
+///   (`P[:, j, :]` for distinct `j`: the components of one `(..., n_out)` array; `f` may be
+///   another slice) and ranges of one axis are accepted or refused exactly, whatever their
+///   size; other interleaved layouts are searched for at most 2^20 steps per call and
+///   refused as GRAD_STATUS_OVERLAP if that does not settle them. Each output's strides
+///   must nest (sorted by size, each at least the extent of the smaller ones), as in any
+///   array whose elements are distinct in the usual way.
 /// - `n_threads`: 0 or 1 to compute on the calling thread; N > 1 to use up to N threads,
 ///   started and joined within the call (no pool is kept), at most one per
 ///   `GRAD_ELEMENTS_PER_THREAD` (2^18) elements of `f`: smaller arrays run on the calling
 ///   thread. The results are bit-identical for every value.
 ///
-/// Returns `GRAD_STATUS_OK`, or the first failure found: NULL_POINTER, INVALID_NDIM,
-/// INVALID_DTYPE, OVERFLOW, MISALIGNED, OUTPUT_COUNT, INVALID_SPACING_KIND, OVERLAP, then
-/// in numpy's order AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT, COORDINATES_LENGTH,
-/// COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; OUT_OF_MEMORY; PANIC (a bug).
-/// On failure no output element is written.
+/// Returns `GRAD_STATUS_OK`, or the first failure in the order of checks of `grad_status`
+/// (every stage applies); PANIC for a bug. On failure no output element is written. The
+/// same as a plan made by `grad_plan_new` and executed once by `grad_plan_execute`, except
+/// that coordinate arrays are read where they lie (so no output may overlap them).
 ///
 /// Thread-safety: reentrant; safe to call concurrently on memory no other call writes.
 ///
@@ -154,17 +159,8 @@ pub unsafe extern "C" fn grad_gradient(
         // readable, and not written, for the call, which the views do not outlive.
         let steps: PerAxis<Spacing<'_>> = args.iter().map(|&a| unsafe { a.to_core() }).collect();
         // Stages 4 and 5.
-        let parts = Parts {
-            dtype,
-            shape,
-            strides,
-            outputs,
-            spacing: &steps,
-            axes: axes.as_deref(),
-            edge_order,
-            threads: n_threads,
-        };
-        let call = Description::new(parts, n_out)?;
+        let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
+        let options = (&steps[..], axes.as_deref(), edge_order, n_threads);
         // Stages 6 and 7, and the computation.
         let coordinates = args.iter().enumerate().filter_map(|(i, a)| match a {
             SpacingArg::Coordinates(_, x) => Some((i, x)),
@@ -172,7 +168,7 @@ pub unsafe extern "C" fn grad_gradient(
         });
         let out: PerAxis<usize> = out.iter().map(|&p| p as usize).collect();
         // SAFETY: the caller's contract: every array is valid for its described extent.
-        unsafe { call.execute(f as usize, &out, OutputNames::List, coordinates) }
+        unsafe { arrays.execute_once(options, f as usize, Outputs::List(&out), coordinates) }
     })
 }
 
@@ -193,9 +189,11 @@ pub unsafe extern "C" fn grad_gradient(
 ///
 /// Equals `numpy.gradient(f, *spacing, edge_order=edge_order)` bit for bit.
 ///
-/// Returns `GRAD_STATUS_OK` or the first failure: NULL_POINTER, INVALID_NDIM,
-/// INVALID_LAYOUT, OVERFLOW, OUTPUT_TOO_SMALL, MISALIGNED, OVERLAP, INVALID_EDGE_ORDER,
-/// AXIS_TOO_SHORT, PANIC. On failure nothing is written.
+/// Returns `GRAD_STATUS_OK` or the first failure in the order of checks of `grad_status`:
+/// INVALID_NDIM, INVALID_LAYOUT, NULL_POINTER / MISALIGNED (`shape`, `spacing`), OVERFLOW
+/// and OUTPUT_TOO_SMALL (sizes), INVALID_EDGE_ORDER, AXIS_TOO_SHORT, then NULL_POINTER /
+/// MISALIGNED / OVERFLOW for `f` and the output blocks, OVERLAP; PANIC for a bug. On
+/// failure nothing is written.
 ///
 /// Thread-safety: reentrant; safe to call concurrently on memory no other call writes.
 ///
@@ -262,49 +260,20 @@ pub unsafe extern "C" fn grad_gradient_f64(
                 format!("out holds {out_len} doubles; {ndim} outputs of {count} need {needed}"),
             ));
         }
-        let call_shape = shape.clone();
         let steps: PerAxis<Spacing<'_>> = steps
             .iter()
             .flat_map(|h| h.iter().map(|&h| Spacing::Scalar(h)))
             .collect();
-        // Stage 5.
-        let parts = Parts {
-            dtype: grad_dtype::F64,
-            shape,
-            strides: Some(input_strides.clone()),
-            outputs: OutputStrides::LikeInput,
-            spacing: &steps,
-            axes: None,
-            edge_order,
-            threads: n_threads,
+        let (dtype, outputs) = (grad_dtype::F64, OutputStrides::LikeInput);
+        let arrays = Arrays::new(dtype, shape, Some(input_strides), outputs, ndim)?;
+        // Stages 5 to 7: output k is the block at `out + k * count`.
+        let out = Outputs::Stacked {
+            base: out as usize,
+            bytes: count * itemsize,
         };
-        let call = Description::new(parts, ndim)?;
-        // Stages 6 and 7: output k is the block at `out + k * count`. The input is checked
-        // first, then the blocks' addresses, which must not wrap around the address space.
-        let f64_layout = grad_dtype::F64.layout();
-        validate::Strided::new(f as usize, &call_shape, &input_strides, f64_layout, &"f")?;
-        let mut blocks = PerAxis::new();
-        for k in 0..ndim {
-            let addr = match out as usize {
-                0 => Some(0),
-                base => base.checked_add(k * count * itemsize),
-            };
-            blocks.push(addr.ok_or_else(|| {
-                Failure::new(
-                    grad_status::Overflow,
-                    format!("out (the block of axis {k}) lies beyond the address space"),
-                )
-            })?);
-        }
+        let options = (&steps[..], None, edge_order, n_threads);
         // SAFETY: the caller's contract: `f` holds `count` doubles, `out` `out_len`.
-        unsafe {
-            call.execute(
-                f as usize,
-                &blocks,
-                OutputNames::Stacked,
-                std::iter::empty(),
-            )
-        }
+        unsafe { arrays.execute_once(options, f as usize, out, std::iter::empty()) }
     })
 }
 

@@ -5,7 +5,7 @@
 //! pointers checks only what depends on them (stages 6 and 7).
 
 use super::boundary;
-use super::call::{self, Description, OutputNames, OutputStrides, Parts, SpacingArg, borrow, copy};
+use super::call::{self, AnyPlan, Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
 use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing};
 use super::validate::{self, Strided};
@@ -180,9 +180,10 @@ impl OwnedSpacing {
 /// other use of the plan.
 #[derive(Debug)]
 pub struct grad_plan {
+    arrays: Arrays,
     // Declared before `_spacing`, so dropped first: it views the coordinates held there.
-    call: Description<'static>,
-    /// The coordinates `call` views (shared with the options it was made from; never
+    plan: AnyPlan<'static>,
+    /// The coordinates `plan` views (shared with the options it was made from; never
     /// changed).
     _spacing: Arc<[OwnedSpacing]>,
 }
@@ -441,22 +442,16 @@ pub unsafe extern "C" fn grad_plan_new(
         // Stages 4 and 5 (stage 3 ran in grad_options_set_spacing).
         let held = Arc::clone(&options.spacing);
         // SAFETY: the views borrow `held`'s coordinates, which the plan keeps (unchanged:
-        // an Arc's contents are never mutated here) for longer than `call`, dropped first.
+        // an Arc's contents are never mutated here) for longer than `plan`, dropped first.
         let spacing: PerAxis<Spacing<'static>> =
             held.iter().map(|s| unsafe { s.to_core() }).collect();
-        let parts = Parts {
-            dtype,
-            shape,
-            strides,
-            outputs,
-            spacing: &spacing,
-            axes: options.axes.as_deref(),
-            edge_order: options.edge_order,
-            threads: options.threads,
-        };
-        let call = Description::new(parts, n_out)?;
+        let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
+        let axes = options.axes.as_deref();
+        let (edge_order, threads) = (options.edge_order, options.threads);
+        let plan = AnyPlan::new(dtype, arrays.shape(), &spacing, axes, edge_order, threads)?;
         let plan = Box::into_raw(Box::new(grad_plan {
-            call,
+            arrays,
+            plan,
             _spacing: held,
         }));
         // SAFETY: checked non-NULL and aligned; writable by the contract.
@@ -492,8 +487,8 @@ pub unsafe extern "C" fn grad_plan_execute(
     boundary::status(|| {
         handle(plan, "plan")?;
         // SAFETY: a live plan (contract), only read.
-        let call = unsafe { &(*plan).call };
-        let expected = call.output_count();
+        let plan = unsafe { &*plan };
+        let expected = plan.arrays.output_count();
         if n_out != expected {
             return Err(Failure::new(
                 grad_status::OutputCount,
@@ -507,7 +502,10 @@ pub unsafe extern "C" fn grad_plan_execute(
             .map(|&p| p as usize)
             .collect();
         // SAFETY: forwarded contract.
-        unsafe { call.execute(f as usize, &out, OutputNames::List, std::iter::empty()) }
+        unsafe {
+            let out = Outputs::List(&out);
+            (plan.arrays).execute(&plan.plan, f as usize, out, std::iter::empty())
+        }
     })
 }
 
@@ -538,7 +536,7 @@ pub unsafe extern "C" fn grad_plan_free(plan: *mut grad_plan) {
 pub unsafe extern "C" fn grad_plan_output_count(plan: *const grad_plan) -> usize {
     boundary::value(0, || match handle(plan, "plan") {
         // SAFETY: a live plan (contract), only read.
-        Ok(()) => unsafe { (*plan).call.output_count() },
+        Ok(()) => unsafe { (*plan).arrays.output_count() },
         Err(_) => 0,
     })
 }
@@ -554,7 +552,7 @@ pub unsafe extern "C" fn grad_plan_output_count(plan: *const grad_plan) -> usize
 pub unsafe extern "C" fn grad_plan_output_dtype(plan: *const grad_plan) -> i32 {
     boundary::value(0, || match handle(plan, "plan") {
         // SAFETY: a live plan (contract), only read.
-        Ok(()) => unsafe { (*plan).call.output_dtype() as i32 },
+        Ok(()) => unsafe { (*plan).arrays.output_dtype() as i32 },
         Err(_) => 0,
     })
 }

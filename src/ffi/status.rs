@@ -89,10 +89,13 @@ pub enum grad_status {
     AxisTooShort = 13,
     /// An output shares memory with an input or another output.
     ///
-    /// An output shares memory with the input, a coordinate array or another output
-    /// (interleaved outputs that share no element are fine), or its own strides do not nest
-    /// (each at least the extent of the smaller ones), which could let two of its elements
-    /// share an address.
+    /// An output shares a byte with `f`, a coordinate array or another output, or its own
+    /// strides do not nest (each at least the extent of the smaller ones). Slices of one
+    /// array along one axis (such as the components of one `(..., n_out)` array, `f`
+    /// included) and ranges of one axis are told apart exactly in O(ndim) time; other
+    /// interleavings go to an exact search of at most 2^20 steps per call and, if it runs
+    /// out, are refused with this code ("... interleave in a way too complex to prove
+    /// disjoint") though they may share no byte.
     Overlap = 14,
     /// Out of memory.
     ///

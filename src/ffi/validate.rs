@@ -144,15 +144,28 @@ fn running_products<'s>(axes: impl Iterator<Item = (&'s mut isize, &'s usize)>) 
     }
 }
 
+/// What the shape and strides of a non-empty array say of its memory, whatever its
+/// address: computed once by [`size`] (a plan keeps it), used at every execution.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    /// Elements reachable below element `[0, …, 0]`.
+    below: usize,
+    /// Elements reachable above it.
+    above: usize,
+    /// Whether the strides nest (see [`nested_extent`]); known for outputs only
+    /// ([`output_size`]), false for other arrays.
+    nests: bool,
+}
+
 /// Stage 4 for one array: its element count and the bytes its shape and strides span
-/// fit in `isize`, whatever its address. Returns the elements reachable below and above
-/// element `[0, …, 0]` (in element units), or `None` for an empty array.
+/// fit in `isize`, whatever its address. Returns its [`Span`], or `None` for an empty
+/// array.
 pub(crate) fn size(
     shape: &[usize],
     strides: &[isize],
     itemsize: usize,
     name: &dyn Display,
-) -> Result<Option<(usize, usize)>, Failure> {
+) -> Result<Option<Span>, Failure> {
     debug_assert_eq!(shape.len(), strides.len());
     let overflow = |what: String| Failure::new(grad_status::Overflow, format!("{name}: {what}"));
     // numpy and ndarray require the product of the non-zero lengths to fit, even for an
@@ -188,7 +201,44 @@ pub(crate) fn size(
             "strides {strides:?} with shape {shape:?} reach beyond the address space"
         )));
     }
-    Ok(Some((below, above)))
+    // Known for outputs only (`output_size`), the arrays that must nest.
+    let nests = false;
+    Ok(Some(Span {
+        below,
+        above,
+        nests,
+    }))
+}
+
+/// [`size`] for an output, whose span also records whether its strides nest (checked in
+/// stage 7, with the overlaps).
+pub(crate) fn output_size(
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    name: &dyn Display,
+) -> Result<Option<Span>, Failure> {
+    let span = size(shape, strides, itemsize, name)?;
+    Ok(span.map(|s| Span {
+        nests: nested_extent(shape, strides, itemsize).is_some(),
+        ..s
+    }))
+}
+
+/// The bytes from the lowest element to one past the highest of a non-empty array, if
+/// its strides nest: sorted by size, each is at least the extent (in bytes) of the smaller
+/// ones, so no two elements can meet (the condition ndarray asserts for a mutable view,
+/// which every ordinary layout meets); `None` if they do not. Within a span that [`size`]
+/// accepted, no sum overflows.
+fn nested_extent(shape: &[usize], strides: &[isize], itemsize: usize) -> Option<usize> {
+    let mut dims: PerAxis<(usize, usize)> = (shape.iter().zip(strides))
+        .filter(|&(&n, _)| n > 1)
+        .map(|(&n, &s)| (n, s.unsigned_abs() * itemsize))
+        .collect();
+    dims.sort_unstable_by_key(|&(_, s)| s);
+    (dims.iter()).try_fold(itemsize, |extent, &(n, s)| {
+        (s >= extent).then_some(extent + s * (n - 1))
+    })
 }
 
 /// A validated strided array: address of element `[0, …, 0]`, shape, strides in elements.
@@ -201,12 +251,14 @@ pub(crate) struct Strided<'a> {
     pub(crate) shape: &'a [usize],
     pub(crate) strides: &'a [isize],
     pub(crate) itemsize: usize,
+    /// `None` for an empty array.
+    span: Option<Span>,
 }
 
 impl<'a> Strided<'a> {
     /// Validates a descriptor (`shape` and `strides` of one length): its size, as
-    /// [`size`], then its pointer: NULL (only an empty array may have one), alignment, and
-    /// an extent that does not wrap around the address space from `addr`.
+    /// [`output_size`] (so that it may serve as an output), then its pointer, as
+    /// [`Strided::placed`].
     pub(crate) fn new(
         addr: usize,
         shape: &'a [usize],
@@ -214,13 +266,29 @@ impl<'a> Strided<'a> {
         (itemsize, align): (usize, usize),
         name: &dyn Display,
     ) -> Result<Self, Failure> {
+        let span = output_size(shape, strides, itemsize, name)?;
+        Self::placed(addr, shape, strides, (itemsize, align), span, name)
+    }
+
+    /// Stage 6 for one array whose [`size`] gave `span`: its pointer, NULL (only an empty
+    /// array may have one), alignment, and an extent that does not wrap around the address
+    /// space from `addr`.
+    pub(crate) fn placed(
+        addr: usize,
+        shape: &'a [usize],
+        strides: &'a [isize],
+        (itemsize, align): (usize, usize),
+        span: Option<Span>,
+        name: &dyn Display,
+    ) -> Result<Self, Failure> {
         let s = Strided {
             addr,
             shape,
             strides,
             itemsize,
+            span,
         };
-        let Some((below, above)) = size(shape, strides, itemsize, name)? else {
+        let Some(Span { below, above, .. }) = span else {
             return Ok(s);
         };
         if addr == 0 {
@@ -251,38 +319,23 @@ impl<'a> Strided<'a> {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.shape.contains(&0)
+        self.span.is_none()
     }
 
     /// `[lo, hi)`: the lowest and one past the highest byte (for a non-empty array).
     fn byte_range(&self) -> (i128, i128) {
-        self.shape.iter().zip(self.strides).fold(
-            (self.addr as i128, (self.addr + self.itemsize) as i128),
-            |(lo, hi), (&n, &s)| {
-                let reach = s as i128 * self.itemsize as i128 * (n as i128 - 1);
-                (lo + reach.min(0), hi + reach.max(0))
-            },
+        let Span { below, above, .. } = self.span.expect("a non-empty array");
+        let (addr, size) = (self.addr as i128, self.itemsize as i128);
+        (
+            addr - below as i128 * size,
+            addr + (above as i128 + 1) * size,
         )
     }
 
-    /// Whether the strides nest: sorted by size, each is at least the extent (in bytes)
-    /// of the smaller ones, so no two elements can meet. This is the condition ndarray
-    /// asserts for a mutable view, and it holds for every ordinary layout. Non-empty only.
+    /// Whether the strides nest (see [`nested_extent`]), for a non-empty array whose span
+    /// [`output_size`] gave: the outputs.
     fn nests(&self) -> bool {
-        self.nested_extent().is_some()
-    }
-
-    /// The bytes from the lowest element to one past the highest, if the strides nest;
-    /// `None` if they do not. (Within the validated span, so no sum overflows.)
-    fn nested_extent(&self) -> Option<usize> {
-        let mut dims: PerAxis<(usize, usize)> = (self.shape.iter().zip(self.strides))
-            .filter(|&(&n, _)| n > 1)
-            .map(|(&n, &s)| (n, s.unsigned_abs() * self.itemsize))
-            .collect();
-        dims.sort_unstable_by_key(|&(_, s)| s);
-        (dims.iter()).try_fold(self.itemsize, |extent, &(n, s)| {
-            (s >= extent).then_some(extent + s * (n - 1))
-        })
+        self.span.is_some_and(|s| s.nests)
     }
 
     /// Whether some byte belongs to both (empty arrays share none); `None` if the bounded
@@ -416,15 +469,9 @@ pub(crate) fn dense_alike<'s>(
             .filter(|(_, (n, _))| **n > 1)
     };
     let count: usize = shape.iter().product();
-    let input = Strided {
-        addr: 0,
-        shape,
-        strides,
-        itemsize,
-    };
     count > 0
         && long().all(|(_, (_, &s))| s >= 0)
-        && input.nested_extent() == Some(count * itemsize)
+        && nested_extent(shape, strides, itemsize) == Some(count * itemsize)
         && outputs.all(|o| long().all(|(k, (_, &s))| o[k] == s))
 }
 
