@@ -15,16 +15,22 @@
 //! each job's loop is set up once per group rather than once per row, and each output is
 //! written in long runs.
 //!
-//! The formulas are `stencil::quotient` and `stencil::three_point`, the same as the general
-//! path, so the bits are the same.
+//! The formulas, and which one each output index has, come from `stencil` (`point`,
+//! `parts`, `interior_taps`, `central_run`), as on the general path (`sweep`), so the bits
+//! are the same; a test runs both on the same inputs. Each row block is split by the
+//! stencil into its boundary points (one formula each) and its interior (a loop over
+//! shifted slices); the loops are those of the stencils `stencil` builds today, whose
+//! interior reads one sample either side (radius 1).
 //!
-//! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
-//! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
-//! array that axis is the row itself, which is then split too.
+//! It computes a window of one axis (for threads): output rows `out_start..` of that axis
+//! from an input window starting at `f_start`, and declines windows on more than one axis.
+//! For a 1-D array that axis is the row itself, which is then split too.
 
 use super::PerAxis;
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
-use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
+use super::stencil::{
+    AxisStencil, Interior, Point, Stencil, at_point, quotient, three_point, weights_from,
+};
 use super::value::{Divisor, Element, Real, Value, Work};
 use ndarray::{ArrayViewD, ArrayViewMutD};
 use std::ops::Range;
@@ -48,21 +54,28 @@ pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
 
 /// Runs the sweep if the layouts allow it; returns `false` (having written nothing) if not.
 ///
-/// `f` is the input window along axis `split` starting at global index `f_start`; the
-/// outputs hold global indices `out_start..` of that axis (equal to `f_start` and 0 when
-/// the whole array is computed). Every other axis is whole.
+/// `f` and the outputs are windows of the whole array, as for `sweep::derivative`: along
+/// each axis `k`, `f` holds global indices `f_start[k]..` and the outputs `out_start[k]..`
+/// (all zeros for the whole array); `f` holds every sample the outputs read. Windows on
+/// more than one axis are declined.
 pub(crate) fn sweep<T: Element>(
     f: &ArrayViewD<'_, T>,
-    f_start: usize,
+    f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
-    out_start: usize,
-    split: usize,
+    out_start: &[usize],
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
         return false;
     };
+    // The one axis along which `f` or the outputs are not the whole array, if any.
+    let mut windowed = (0..shape.len())
+        .filter(|&k| f_start[k] != 0 || out_start[k] != 0 || f.shape()[k] != shape[k]);
+    let split = windowed.next().unwrap_or(0);
+    if windowed.next().is_some() {
+        return false;
+    }
     let Some(layout) = RowLayout::of(&shape, f, outs) else {
         return false;
     };
@@ -77,9 +90,9 @@ pub(crate) fn sweep<T: Element>(
         return false;
     };
     let window = Window {
-        f_start,
+        f_start: f_start[split],
         f_len: f.shape()[layout.inner],
-        out_start,
+        out_start: out_start[split],
         split,
     };
     rows(fs, &mut os, &layout, window, jobs);
@@ -201,13 +214,19 @@ fn rows<T: Element>(
             // One row, block by block.
             for b0 in (0..n).step_by(BLOCK) {
                 let b1 = (b0 + BLOCK).min(n);
-                // Away from the row's two ends, two outputs may be written side by side.
-                let c0 = b0.max(1).min(b1);
-                let c1 = b1.min(n - 1).max(c0);
+                // Points c0..c1 of the block (row positions) are interior points of every
+                // job along the row: there, two outputs may be written side by side.
+                let interior = (jobs.iter().filter(|&&(k, _)| k == m))
+                    .map(|(_, s)| s.interior())
+                    .fold(row_out + b0..row_out + b1, |r, i| {
+                        r.start.max(i.start)..r.end.min(i.end)
+                    });
+                let c0 = interior.start.saturating_sub(row_out).clamp(b0, b1);
+                let c1 = interior.end.saturating_sub(row_out).clamp(c0, b1);
                 // Output `q`'s quotients at points c0..c1, if its formula there is one in the
                 // data's own precision. Along the row, the formula of point c0 (an interior
-                // point) holds for all of them, and `lo`, `hi` are c0's neighbours in the row;
-                // across rows, `lo`, `hi` are rows of axis k.
+                // point) holds for all of them, each shifted by one, and `lo`, `hi` are the
+                // samples c0 reads; across rows, `lo`, `hi` are rows of axis k.
                 let sources = |q: usize| -> Option<QuotientSources<'_, T>> {
                     let (k, ref stencil) = jobs[q];
                     let AxisStencil::Native(s) = stencil else {
@@ -215,7 +234,7 @@ fn rows<T: Element>(
                     };
                     let along = k == m;
                     let Point::Quotient { lo, hi, div } =
-                        s.point(if along { c0 } else { index[k] })
+                        s.point(if along { row_out + c0 } else { index[k] })
                     else {
                         return None;
                     };
@@ -416,6 +435,8 @@ fn along_row<T: Element>(
     }
 }
 
+/// [`along_row`] in the working type `W`: the block's boundary points one by one, its
+/// interior points as one loop over shifted slices of the row.
 fn along<T: Element, W: Work<T::Out>>(
     s: &Stencil<'_, W::Real>,
     f: &[T],
@@ -423,23 +444,23 @@ fn along<T: Element, W: Work<T::Out>>(
     out: &mut [T::Out],
     b0: usize,
 ) {
-    let (n, b1) = (s.len, b0 + out.len());
-    for j in [0, n - 1] {
-        if (b0..b1).contains(&j) {
-            out[j - b0] = at_point::<T, W>(s.point(j), |i| f[i - f0]);
-        }
+    let [head, inner, tail] = s.parts(b0..b0 + out.len());
+    for j in head.chain(tail) {
+        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
     }
-    let (lo, hi) = (b0.max(1), b1.min(n - 1));
-    if lo >= hi {
+    if inner.is_empty() {
         return;
     }
-    let samples = |by: usize| &f[lo + by - 1 - f0..hi + by - 1 - f0];
-    let (before, middle, after) = (samples(0), samples(1), samples(2));
+    // Each term's samples for the interior outputs: those of the first, shifted by one.
+    let samples = |tap: usize| &f[tap - f0..][..inner.len()];
+    let [t0, t1, t2] = s.interior_taps(inner.start);
+    let (before, middle, after) = (samples(t0), samples(t1), samples(t2));
+    let (lo, hi) = (inner.start, inner.end);
     let out = &mut out[lo - b0..hi - b0];
     match &s.interior {
         Interior::Central { two_h } => quotients::<T, W>(out, before, after, *two_h),
-        Interior::Weights(w) => {
-            let w = w[lo - 1..hi - 1].iter().copied();
+        Interior::Weights(_) => {
+            let w = s.weights(lo, hi, &mut []).iter().copied();
             weighted::<T, W>(out, before, middle, after, w);
         }
         Interior::OnDemand(x) => with_coordinates!(x, x => match x.as_slice() {
@@ -454,9 +475,11 @@ fn along<T: Element, W: Work<T::Out>>(
 }
 
 /// The derivative along the rows of `f`, rows of `n` samples one after another (`f` and
-/// `out` hold the same whole rows). A central interior is one loop over all of them, row
-/// ends included, whose ends are then overwritten with their own formulas; any other
-/// interior is computed row by row.
+/// `out` hold the same whole rows). A central interior is one loop over all of them, each
+/// row's boundary points included (those read across into the next row), which are then
+/// overwritten with their own formulas; that needs at least `radius` boundary points at
+/// each end (the run leaves the first and last `radius` points out). Any other interior
+/// is computed row by row.
 fn along_adjacent_rows<T: Element>(
     stencil: &AxisStencil<'_, T::Out>,
     f: &[T],
@@ -469,19 +492,24 @@ fn along_adjacent_rows<T: Element>(
     }
 }
 
+/// [`along_adjacent_rows`] in the working type `W`.
 fn along_adjacent<T: Element, W: Work<T::Out>>(
     s: &Stencil<'_, W::Real>,
     f: &[T],
     n: usize,
     out: &mut [T::Out],
 ) {
-    let len = f.len();
+    let (len, r) = (f.len(), s.radius());
     match s.interior {
-        Interior::Central { two_h } if len >= 2 => {
-            quotients::<T, W>(&mut out[1..len - 1], &f[..len - 2], &f[2..], two_h);
+        Interior::Central { two_h } if s.head() >= r && s.tail() >= r && len >= 2 * r => {
+            let run = r..len - r;
+            let [lo, _, hi] = s.interior_taps(run.start);
+            let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
+            quotients::<T, W>(&mut out[run], lo, hi, two_h);
+            let [head, _, tail] = s.parts(0..n);
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                for j in [0, n - 1] {
-                    out[j] = at_point::<T, W>(s.point(j), |i| f[i]);
+                for j in head.clone().chain(tail.clone()) {
+                    out[j] = at_point::<T::Out, W>(s.point(j), |i| f[i].value());
                 }
             }
         }
@@ -492,8 +520,8 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
 
 /// The derivative across rows `rows` of its own axis (`out` holds them, `n` points each,
 /// one after another); `f(i, count)` is the input's rows `i..i + count` of that axis. The
-/// rows whose formula is the central quotient are one loop (each reads the rows one before
-/// and one after it, which also follow one another); the others are computed one by one.
+/// rows whose formula is the central quotient are one loop (the rows each reads follow one
+/// another too, shifted by one from row to row); the others are computed one by one.
 fn across_adjacent_rows<'f, T: Element>(
     stencil: &AxisStencil<'_, T::Out>,
     rows: Range<usize>,
@@ -564,6 +592,7 @@ fn across_rows<'f, T: Element>(
     }
 }
 
+/// [`across_rows`] in the working type `W`, for the point whose formula is `p`.
 fn across<'f, T: Element, W: Work<T::Out>>(
     p: Point<W::Real>,
     row: impl Fn(usize) -> &'f [T],
@@ -571,13 +600,11 @@ fn across<'f, T: Element, W: Work<T::Out>>(
 ) {
     match p {
         Point::Quotient { lo, hi, div } => quotients::<T, W>(out, row(lo), row(hi), div),
-        Point::ThreePoint { at, coef } => {
-            for (((o, a), b), c) in out
-                .iter_mut()
-                .zip(row(at))
-                .zip(row(at + 1))
-                .zip(row(at + 2))
-            {
+        Point::ThreePoint {
+            at: [i0, i1, i2],
+            coef,
+        } => {
+            for (((o, a), b), c) in out.iter_mut().zip(row(i0)).zip(row(i1)).zip(row(i2)) {
                 *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef);
             }
         }
@@ -612,20 +639,5 @@ fn settled_quotients<T: Element, W: Work<T::Out>, const RECIPROCAL: bool>(
 ) {
     for ((o, a), b) in out.iter_mut().zip(lo).zip(hi) {
         *o = quotient::<T::Out, W>(a.value(), b.value(), div.settled::<RECIPROCAL>());
-    }
-}
-
-/// One point's formula on samples `get(i)`.
-fn at_point<T: Element, W: Work<T::Out>>(p: Point<W::Real>, get: impl Fn(usize) -> T) -> T::Out {
-    match p {
-        Point::Quotient { lo, hi, div } => {
-            quotient::<T::Out, W>(get(lo).value(), get(hi).value(), div)
-        }
-        Point::ThreePoint { at, coef } => three_point::<T::Out, W>(
-            get(at).value(),
-            get(at + 1).value(),
-            get(at + 2).value(),
-            &coef,
-        ),
     }
 }
