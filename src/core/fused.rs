@@ -641,3 +641,208 @@ fn settled_quotients<T: Element, W: Work<T::Out>, const RECIPROCAL: bool>(
         *o = quotient::<T::Out, W>(a.value(), b.value(), div.settled::<RECIPROCAL>());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::spacing::{AxisSpacing, Coordinates, Step};
+    use crate::core::sweep;
+    use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
+
+    /// An array of `shape` whose axes, fastest first, are `order`, holding `value(i)` at
+    /// memory position `i`.
+    fn laid_out<T: Clone>(
+        shape: &[usize],
+        order: &[usize],
+        value: impl Fn(usize) -> T,
+    ) -> ArrayD<T> {
+        let mut strides = vec![0; shape.len()];
+        let mut step = 1;
+        for &k in order {
+            strides[k] = step;
+            step *= shape[k];
+        }
+        let count = shape.iter().product();
+        let data = (0..count).map(value).collect();
+        ArrayD::from_shape_vec(IxDyn(shape).strides(IxDyn(&strides)), data).unwrap()
+    }
+
+    /// The bits of every element, in logical order.
+    fn bits<V: Copy + Into<f64>>(a: &ArrayD<V>) -> Vec<u64> {
+        a.iter().map(|&v| v.into().to_bits()).collect()
+    }
+
+    /// Runs the sweep and the general kernel on the same inputs and windows; panics unless
+    /// the sweep takes them and both give the same bits.
+    fn check<T: Element>(f: &ArrayD<T>, order: &[usize], jobs: &[Job<'_, T::Out>], what: &str)
+    where
+        T::Out: Into<f64> + Default,
+    {
+        let shape = f.shape();
+        let ndim = shape.len();
+        let blank = || laid_out(shape, order, |_| T::Out::default());
+        let mut fused: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        let mut general: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        // The whole array, then the outermost axis in pieces as threads split it, each read
+        // from a window holding the input range of the jobs along that axis.
+        let split = *order.iter().rev().find(|&&k| shape[k] > 1).unwrap_or(&0);
+        let n = shape[split];
+        let mut windows = vec![(0..n, 0..n)];
+        for pieces in [2, 3] {
+            let bounds: Vec<usize> = (0..=pieces).map(|i| i * n / pieces).collect();
+            for w in bounds.windows(2).filter(|w| w[0] < w[1]) {
+                let rows = w[0]..w[1];
+                let need = (jobs.iter().filter(|(k, _)| *k == split))
+                    .map(|(_, s)| s.input_range(rows.clone()))
+                    .fold(rows.clone(), |a, b| a.start.min(b.start)..a.end.max(b.end));
+                windows.push((rows, need));
+            }
+        }
+        for (rows, need) in windows {
+            let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
+            let (mut f_start, mut out_start) = (vec![0; ndim], vec![0; ndim]);
+            (f_start[split], out_start[split]) = (need.start, rows.start);
+            let mut outs: Vec<_> = (fused.iter_mut())
+                .map(|o| o.slice_axis_mut(Axis(split), Slice::from(rows.clone())))
+                .collect();
+            // The sweep needs an axis longer than 1 to run along.
+            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs);
+            assert!(runs || outs[0].len() == 1, "{what}: the sweep declined");
+            for (o, (axis, stencil)) in general.iter_mut().zip(jobs) {
+                let o = o.slice_axis_mut(Axis(split), Slice::from(rows.clone()));
+                sweep::derivative(&window, &f_start, o, &out_start, (*axis, stencil));
+            }
+            drop(outs);
+            if runs {
+                for (q, (a, b)) in fused.iter().zip(&general).enumerate() {
+                    let part = |a: &ArrayD<T::Out>| {
+                        bits(
+                            &a.slice_axis(Axis(split), Slice::from(rows.clone()))
+                                .to_owned(),
+                        )
+                    };
+                    assert_eq!(part(a), part(b), "{what} rows {rows:?} output {q}");
+                }
+            }
+        }
+        // The same layout given as slices.
+        let mut dense: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        let strides: Vec<isize> = f.strides().to_vec();
+        let mut slices: Vec<&mut [T::Out]> = (dense.iter_mut())
+            .map(|o| o.as_slice_memory_order_mut().unwrap())
+            .collect();
+        let fs = f.as_slice_memory_order().unwrap();
+        assert!(
+            sweep_dense(fs, shape, &strides, &mut slices, jobs),
+            "{what}: dense"
+        );
+        for (q, (a, b)) in dense.iter().zip(&general).enumerate() {
+            assert_eq!(bits(a), bits(b), "{what} dense output {q}");
+        }
+    }
+
+    /// The spacings tried on every axis: steps that divide, steps that multiply (`2h` a
+    /// power of two), both mixed, coordinates, and (for `f32` data) a float64 step, which
+    /// computes in double precision.
+    const SPACINGS: [&str; 5] = ["divide", "multiply", "mixed", "coordinates", "float64"];
+
+    /// The stencils of `axes` of an array of `shape`, for `spacing` (one of [`SPACINGS`]);
+    /// `lanes` 1 makes coordinate weights computed on demand.
+    fn jobs<V: Value>(
+        shape: &[usize],
+        axes: &[usize],
+        spacing: &str,
+        eo: u8,
+        lanes: usize,
+        coords: &'static [Vec<f64>],
+    ) -> Vec<Job<'static, V>> {
+        (axes.iter())
+            .map(|&k| {
+                let sp = match (spacing, k) {
+                    ("multiply", _) | ("mixed", 0) => AxisSpacing::Uniform(Step::Weak(0.5)),
+                    ("coordinates", _) => AxisSpacing::Nonuniform(Coordinates::F64(
+                        ndarray::ArrayView1::from(&coords[k][..]),
+                    )),
+                    ("float64", _) => AxisSpacing::Uniform(Step::F64(0.3)),
+                    _ => AxisSpacing::Uniform(Step::Weak(0.25 + shape[k] as f64)),
+                };
+                (k, AxisStencil::new(sp, shape[k], eo, lanes).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_sweep_gives_the_bits_of_the_general_kernel() {
+        // Short rows taken several at a time (rows of 2, 3, 5), rows longer than a block,
+        // axes of length 1, every order of axes in memory, every subset of axes of one or
+        // two and all of them, whole arrays and thread windows.
+        let shapes: [&[usize]; 14] = [
+            &[2],
+            &[3],
+            &[7],
+            &[1030],
+            &[2, 2],
+            &[5, 9],
+            &[3, 600],
+            &[700, 2],
+            &[3000, 3],
+            &[3, 1, 6],
+            &[4, 3, 5],
+            &[2, 1700, 5],
+            &[2, 3, 2, 4],
+            &[1, 1100, 1],
+        ];
+        for shape in shapes {
+            let ndim = shape.len();
+            let coords: &'static [Vec<f64>] = shape
+                .iter()
+                .map(|&len| (0..len).map(|i| (i * i) as f64 * 0.3 + i as f64).collect())
+                .collect::<Vec<_>>()
+                .leak();
+            // C order, Fortran order and a rotation of the axes; the large arrays (there
+            // for the grouping of short rows) in C and Fortran order only.
+            let mut orders: Vec<Vec<usize>> = vec![
+                (0..ndim).rev().collect(),
+                (0..ndim).collect(),
+                (0..ndim).map(|i| (i + 1) % ndim).collect(),
+            ];
+            if shape.iter().product::<usize>() > 4000 {
+                orders.truncate(2);
+            }
+            let mut subsets: Vec<Vec<usize>> = vec![(0..ndim).collect()];
+            subsets.extend((0..ndim).map(|k| vec![k]));
+            if ndim > 2 {
+                subsets.push(vec![ndim - 1, 0]);
+            }
+            for order in &orders {
+                let f64s = laid_out(shape, order, |i| {
+                    ((i * 2654435761) % 1000) as f64 / 7.0 - 50.0
+                });
+                let f32s = f64s.mapv(|v| v as f32);
+                for eo in [1u8, 2] {
+                    for axes in &subsets {
+                        if axes.iter().any(|&k| shape[k] <= usize::from(eo)) {
+                            continue;
+                        }
+                        for spacing in SPACINGS {
+                            // Weights computed on demand (one lane) or tabulated.
+                            let lanes: &[usize] = match spacing {
+                                "coordinates" => &[2, 1],
+                                _ => &[2],
+                            };
+                            for &lanes in lanes {
+                                let what = format!(
+                                    "shape {shape:?} order {order:?} eo {eo} axes {axes:?} {spacing} lanes {lanes}"
+                                );
+                                let j = jobs::<f64>(shape, axes, spacing, eo, lanes, coords);
+                                check(&f64s, order, &j, &format!("f64 {what}"));
+                                let j = jobs::<f32>(shape, axes, spacing, eo, lanes, coords);
+                                check(&f32s, order, &j, &format!("f32 {what}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
