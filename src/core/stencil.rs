@@ -513,6 +513,59 @@ mod tests {
     }
 
     #[test]
+    fn geometry_by_hand() {
+        // numpy's stencils: radius 1, one edge point at each end, reading two samples
+        // (edge order 1) or three (edge order 2).
+        let x = [0.0, 2.0, 3.0, 6.0, 8.0, 9.0, 11.0, 12.5, 14.0];
+        let coords = || Coordinates::F64(ndarray::ArrayView1::from(&x));
+        for eo in [1, 2] {
+            let edge = usize::from(eo) + 1;
+            let stencils = [
+                Stencil::<f64>::uniform(0.5, 9, eo),
+                Stencil::<f64>::nonuniform(coords(), eo, 2).unwrap(),
+                Stencil::<f64>::nonuniform(coords(), eo, 1).unwrap(),
+            ];
+            for s in &stencils {
+                assert_eq!((s.radius(), s.head(), s.tail()), (1, 1, 1));
+                assert_eq!(s.interior(), 1..8);
+                assert_eq!(s.parts(0..9), [0..1, 1..8, 8..9]);
+                assert_eq!(s.parts(3..5), [3..3, 3..5, 5..5]);
+                assert_eq!(s.parts(8..9), [8..8, 8..8, 8..9]);
+                assert_eq!(s.parts(0..1), [0..1, 1..1, 1..1]);
+                assert_eq!(s.interior_taps(4), [3, 4, 5]);
+                assert_eq!(s.input_range(3..5), 2..6);
+                assert_eq!(s.input_range(1..8), 0..9);
+                assert_eq!(s.input_range(0..1), 0..edge);
+                assert_eq!(s.input_range(8..9), 9 - edge..9);
+                assert_eq!(s.input_range(0..2), 0..3);
+                assert_eq!(s.input_range(7..9), 6..9);
+                assert_eq!(s.input_range(4..4), 4..4);
+                // Each point reads what `reads` says, its interior formula the taps.
+                for j in 0..9 {
+                    assert_eq!(s.point(j).reads(), s.reads(j), "eo {eo} point {j}");
+                    assert_eq!(s.input_range(j..j + 1), s.reads(j));
+                    match s.point(j) {
+                        Point::Quotient { lo, hi, .. } if s.interior().contains(&j) => {
+                            assert_eq!([lo, hi], [j - 1, j + 1]);
+                        }
+                        Point::ThreePoint { at, .. } if s.interior().contains(&j) => {
+                            assert_eq!(at, s.interior_taps(j));
+                        }
+                        _ => assert!(j == 0 || j == 8),
+                    }
+                }
+            }
+        }
+        // The shortest axes: two points (both edges, no interior), three at edge order 2.
+        let s = Stencil::<f64>::uniform(1.0, 2, 1);
+        assert_eq!((s.interior(), s.parts(0..2)), (1..1, [0..1, 1..1, 1..2]));
+        assert_eq!((s.input_range(0..1), s.input_range(1..2)), (0..2, 0..2));
+        let s = Stencil::<f64>::uniform(1.0, 3, 2);
+        assert_eq!(s.interior(), 1..2);
+        assert_eq!((s.input_range(1..2), s.input_range(2..3)), (0..3, 0..3));
+    }
+
+    #[test]
     fn central_difference_by_hand() {
         // f = [5, 7, 4, 8], h = 1: interior (4-5)/2, (8-7)/2; edges 7-5, 8-4.
         let s = Stencil::<f64>::uniform(1.0, 4, 1);
