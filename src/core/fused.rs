@@ -506,10 +506,11 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             let [lo, _, hi] = s.interior_taps(run.start);
             let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
             quotients::<T, W>(&mut out[run], lo, hi, two_h);
-            let [head, _, tail] = s.parts(0..n);
+            // Every row's boundary points, with their formulas, looked up once.
+            let ends = s.boundary();
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                for j in head.clone().chain(tail.clone()) {
-                    out[j] = at_point::<T::Out, W>(s.point(j), |i| f[i].value());
+                for &(j, p) in &ends {
+                    out[j] = at_point::<T::Out, W>(p, |i| f[i].value());
                 }
             }
         }

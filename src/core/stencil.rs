@@ -120,6 +120,9 @@ pub(crate) enum Interior<'a, R> {
 /// `first` and `last`).
 const END_POINTS: usize = 1;
 
+/// The number of boundary points of an axis: `head() + tail()` of every [`Stencil`].
+pub(crate) const BOUNDARY: usize = 2 * END_POINTS;
+
 /// All coefficients of one axis of length `len`, held in the real type `R` of the
 /// working precision. `len` is at least `head() + tail()`.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,6 +157,13 @@ impl<'a, R: Real> Stencil<'a, R> {
     #[inline(always)]
     pub(crate) fn tail(&self) -> usize {
         END_POINTS
+    }
+
+    /// Every boundary point of the axis (index along it and formula): the head's, then the
+    /// tail's. A fixed array, so that a loop over it is unrolled.
+    #[inline(always)]
+    pub(crate) fn boundary(&self) -> [(usize, Point<R>); BOUNDARY] {
+        [(0, self.first), (self.len - 1, self.last)]
     }
 
     /// The indices computed by the interior formula: `head() .. len - tail()`.
