@@ -19,8 +19,9 @@
 //! `parts`, `interior_taps`, `central_run`), as on the general path (`sweep`), so the bits
 //! are the same; a test runs both on the same inputs. Each row block is split by the
 //! stencil into its boundary points (one formula each) and its interior (a loop over
-//! shifted slices); the loops are those of the stencils `stencil` builds today, whose
-//! interior reads one sample either side (radius 1).
+//! shifted slices). The loops are written for the interiors of `stencil::Interior` (the
+//! central quotient and the three-point weights, radius 1): another kind of interior needs
+//! its own loop here, or the sweep declines it.
 //!
 //! It computes a window of one axis (for threads): output rows `out_start..` of that axis
 //! from an input window starting at `f_start`, and declines windows on more than one axis.

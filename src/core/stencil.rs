@@ -35,6 +35,7 @@
 //!
 //! An axis of length `len` is split into `head()` boundary points, the interior, and
 //! `tail()` boundary points ([`Stencil::parts`] splits any output range the same way).
+//! [`Stencil::boundary`] lists the boundary points with their formulas.
 //! [`Stencil::reads`] gives the samples one output reads and [`Stencil::input_range`] those
 //! a range of outputs reads: what a window of the input must hold (threads, blocks).
 //!
