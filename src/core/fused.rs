@@ -216,14 +216,20 @@ fn rows<T: Element>(
             for b0 in (0..n).step_by(BLOCK) {
                 let b1 = (b0 + BLOCK).min(n);
                 // Points c0..c1 of the block (row positions) are interior points of every
-                // job along the row: there, two outputs may be written side by side.
-                let interior = (jobs.iter().filter(|&&(k, _)| k == m))
-                    .map(|(_, s)| s.interior())
-                    .fold(row_out + b0..row_out + b1, |r, i| {
-                        r.start.max(i.start)..r.end.min(i.end)
-                    });
-                let c0 = interior.start.saturating_sub(row_out).clamp(b0, b1);
-                let c1 = interior.end.saturating_sub(row_out).clamp(c0, b1);
+                // job along the row: there, two outputs may be written side by side (two
+                // jobs, rows not split). None when they may not.
+                let (c0, c1) = match jobs.len() == 2 && row_out == row_f {
+                    true => {
+                        let interior = (jobs.iter().filter(|&&(k, _)| k == m))
+                            .map(|(_, s)| s.interior())
+                            .fold(row_out + b0..row_out + b1, |r, i| {
+                                r.start.max(i.start)..r.end.min(i.end)
+                            });
+                        let c0 = interior.start.saturating_sub(row_out).clamp(b0, b1);
+                        (c0, interior.end.saturating_sub(row_out).clamp(c0, b1))
+                    }
+                    false => (b0, b0),
+                };
                 // Output `q`'s quotients at points c0..c1, if its formula there is one in the
                 // data's own precision. Along the row, the formula of point c0 (an interior
                 // point) holds for all of them, each shifted by one, and `lo`, `hi` are the
@@ -248,10 +254,7 @@ fn rows<T: Element>(
                     };
                     Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
                 };
-                let paired = row_out == row_f
-                    && c0 < c1
-                    && jobs.len() == 2
-                    && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
+                let paired = c0 < c1 && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
                 let parts: &[(usize, usize)] = match paired {
                     true => &[(b0, c0), (c1, b1)],
                     false => &[(b0, b1)],
@@ -446,7 +449,11 @@ fn along<T: Element, W: Work<T::Out>>(
     b0: usize,
 ) {
     let [head, inner, tail] = s.parts(b0..b0 + out.len());
-    for j in head.chain(tail) {
+    // Two plain loops: a chain of the two ranges costs more per block.
+    for j in head {
+        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+    }
+    for j in tail {
         out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
     }
     if inner.is_empty() {
