@@ -404,7 +404,10 @@ fn two_side_by_side<'f, T: Element>(
 /// `o0[i] = quotient(lo0[i], hi0[i], d0)` and `o1[i] = quotient(lo1[i], hi1[i], d1)` in one
 /// loop, for slices of one length; both divisors' `has_reciprocal()` is `RECIPROCAL`.
 /// Baseline x86-64 only: in a side-by-side scratch A/B, an AVX2 version was 5% slower on
-/// 4000 x 4000 (though 20% faster on 512 x 512, in cache).
+/// 4000 x 4000 (though 20% faster on 512 x 512, in cache). Never inlined: inlined into
+/// `rows`, its loop kept the outputs' addresses on the stack rather than in registers
+/// (reloaded at every point), 3% slower on 4096 x 4096.
+#[inline(never)]
 fn two_quotients<T: Element, const RECIPROCAL: bool>(
     o0: &mut [T::Out],
     o1: &mut [T::Out],
