@@ -15,16 +15,23 @@
 //! each job's loop is set up once per group rather than once per row, and each output is
 //! written in long runs.
 //!
-//! The formulas are `stencil::quotient` and `stencil::three_point`, the same as the general
-//! path, so the bits are the same.
+//! The formulas, and which one each output index has, come from `stencil` (`point`,
+//! `parts`, `interior_taps`, `central_run`), as on the general path (`sweep`), so the bits
+//! are the same; a test runs both on the same inputs. Each row block is split by the
+//! stencil into its boundary points (one formula each) and its interior (a loop over
+//! shifted slices). The loops are written for the interiors of `stencil::Interior` (the
+//! central quotient and the three-point weights, radius 1): another kind of interior needs
+//! its own loop here, or the sweep declines it.
 //!
-//! Like `sweep::window`, it computes a window of the outermost axis (for threads): output
-//! rows `out_start..` of that axis from an input window starting at `f_start`. For a 1-D
-//! array that axis is the row itself, which is then split too.
+//! It computes a window of one axis (for threads): output rows `out_start..` of that axis
+//! from an input window starting at `f_start`, and declines windows on more than one axis.
+//! For a 1-D array that axis is the row itself, which is then split too.
 
 use super::PerAxis;
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
-use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point, weights_from};
+use super::stencil::{
+    AxisStencil, Interior, Point, Stencil, at_point, quotient, three_point, weights_from,
+};
 use super::value::{Divisor, Element, Real, Value, Work};
 use ndarray::{ArrayViewD, ArrayViewMutD};
 use std::ops::Range;
@@ -48,21 +55,28 @@ pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
 
 /// Runs the sweep if the layouts allow it; returns `false` (having written nothing) if not.
 ///
-/// `f` is the input window along axis `split` starting at global index `f_start`; the
-/// outputs hold global indices `out_start..` of that axis (equal to `f_start` and 0 when
-/// the whole array is computed). Every other axis is whole.
+/// `f` and the outputs are windows of the whole array, as for `sweep::derivative`: along
+/// each axis `k`, `f` holds global indices `f_start[k]..` and the outputs `out_start[k]..`
+/// (all zeros for the whole array); `f` holds every sample the outputs read. Windows on
+/// more than one axis are declined.
 pub(crate) fn sweep<T: Element>(
     f: &ArrayViewD<'_, T>,
-    f_start: usize,
+    f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
-    out_start: usize,
-    split: usize,
+    out_start: &[usize],
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
         return false;
     };
+    // The one axis along which `f` or the outputs are not the whole array, if any.
+    let mut windowed = (0..shape.len())
+        .filter(|&k| f_start[k] != 0 || out_start[k] != 0 || f.shape()[k] != shape[k]);
+    let split = windowed.next().unwrap_or(0);
+    if windowed.next().is_some() {
+        return false;
+    }
     let Some(layout) = RowLayout::of(&shape, f, outs) else {
         return false;
     };
@@ -77,9 +91,9 @@ pub(crate) fn sweep<T: Element>(
         return false;
     };
     let window = Window {
-        f_start,
+        f_start: f_start[split],
         f_len: f.shape()[layout.inner],
-        out_start,
+        out_start: out_start[split],
         split,
     };
     rows(fs, &mut os, &layout, window, jobs);
@@ -201,13 +215,25 @@ fn rows<T: Element>(
             // One row, block by block.
             for b0 in (0..n).step_by(BLOCK) {
                 let b1 = (b0 + BLOCK).min(n);
-                // Away from the row's two ends, two outputs may be written side by side.
-                let c0 = b0.max(1).min(b1);
-                let c1 = b1.min(n - 1).max(c0);
+                // Points c0..c1 of the block (row positions) are interior points of every
+                // job along the row: there, two outputs may be written side by side (two
+                // jobs, rows not split). None when they may not.
+                let (c0, c1) = match jobs.len() == 2 && row_out == row_f {
+                    true => {
+                        let interior = (jobs.iter().filter(|&&(k, _)| k == m))
+                            .map(|(_, s)| s.interior())
+                            .fold(row_out + b0..row_out + b1, |r, i| {
+                                r.start.max(i.start)..r.end.min(i.end)
+                            });
+                        let c0 = interior.start.saturating_sub(row_out).clamp(b0, b1);
+                        (c0, interior.end.saturating_sub(row_out).clamp(c0, b1))
+                    }
+                    false => (b0, b0),
+                };
                 // Output `q`'s quotients at points c0..c1, if its formula there is one in the
                 // data's own precision. Along the row, the formula of point c0 (an interior
-                // point) holds for all of them, and `lo`, `hi` are c0's neighbours in the row;
-                // across rows, `lo`, `hi` are rows of axis k.
+                // point) holds for all of them, each shifted by one, and `lo`, `hi` are the
+                // samples c0 reads; across rows, `lo`, `hi` are rows of axis k.
                 let sources = |q: usize| -> Option<QuotientSources<'_, T>> {
                     let (k, ref stencil) = jobs[q];
                     let AxisStencil::Native(s) = stencil else {
@@ -215,7 +241,7 @@ fn rows<T: Element>(
                     };
                     let along = k == m;
                     let Point::Quotient { lo, hi, div } =
-                        s.point(if along { c0 } else { index[k] })
+                        s.point(if along { row_out + c0 } else { index[k] })
                     else {
                         return None;
                     };
@@ -228,10 +254,7 @@ fn rows<T: Element>(
                     };
                     Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
                 };
-                let paired = row_out == row_f
-                    && c0 < c1
-                    && jobs.len() == 2
-                    && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
+                let paired = c0 < c1 && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
                 let parts: &[(usize, usize)] = match paired {
                     true => &[(b0, c0), (c1, b1)],
                     false => &[(b0, b1)],
@@ -381,7 +404,10 @@ fn two_side_by_side<'f, T: Element>(
 /// `o0[i] = quotient(lo0[i], hi0[i], d0)` and `o1[i] = quotient(lo1[i], hi1[i], d1)` in one
 /// loop, for slices of one length; both divisors' `has_reciprocal()` is `RECIPROCAL`.
 /// Baseline x86-64 only: in a side-by-side scratch A/B, an AVX2 version was 5% slower on
-/// 4000 x 4000 (though 20% faster on 512 x 512, in cache).
+/// 4000 x 4000 (though 20% faster on 512 x 512, in cache). Never inlined: inlined into
+/// `rows`, its loop kept the outputs' addresses on the stack rather than in registers
+/// (reloaded at every point), 3% slower on 4096 x 4096.
+#[inline(never)]
 fn two_quotients<T: Element, const RECIPROCAL: bool>(
     o0: &mut [T::Out],
     o1: &mut [T::Out],
@@ -416,6 +442,8 @@ fn along_row<T: Element>(
     }
 }
 
+/// [`along_row`] in the working type `W`: the block's boundary points one by one, its
+/// interior points as one loop over shifted slices of the row.
 fn along<T: Element, W: Work<T::Out>>(
     s: &Stencil<'_, W::Real>,
     f: &[T],
@@ -423,23 +451,27 @@ fn along<T: Element, W: Work<T::Out>>(
     out: &mut [T::Out],
     b0: usize,
 ) {
-    let (n, b1) = (s.len, b0 + out.len());
-    for j in [0, n - 1] {
-        if (b0..b1).contains(&j) {
-            out[j - b0] = at_point::<T, W>(s.point(j), |i| f[i - f0]);
-        }
+    let [head, inner, tail] = s.parts(b0..b0 + out.len());
+    // Two plain loops: a chain of the two ranges costs more per block.
+    for j in head {
+        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
     }
-    let (lo, hi) = (b0.max(1), b1.min(n - 1));
-    if lo >= hi {
+    for j in tail {
+        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+    }
+    if inner.is_empty() {
         return;
     }
-    let samples = |by: usize| &f[lo + by - 1 - f0..hi + by - 1 - f0];
-    let (before, middle, after) = (samples(0), samples(1), samples(2));
+    // Each term's samples for the interior outputs: those of the first, shifted by one.
+    let samples = |tap: usize| &f[tap - f0..][..inner.len()];
+    let [t0, t1, t2] = s.interior_taps(inner.start);
+    let (before, middle, after) = (samples(t0), samples(t1), samples(t2));
+    let (lo, hi) = (inner.start, inner.end);
     let out = &mut out[lo - b0..hi - b0];
     match &s.interior {
         Interior::Central { two_h } => quotients::<T, W>(out, before, after, *two_h),
-        Interior::Weights(w) => {
-            let w = w[lo - 1..hi - 1].iter().copied();
+        Interior::Weights(_) => {
+            let w = s.weights(lo, hi, &mut []).iter().copied();
             weighted::<T, W>(out, before, middle, after, w);
         }
         Interior::OnDemand(x) => with_coordinates!(x, x => match x.as_slice() {
@@ -454,9 +486,11 @@ fn along<T: Element, W: Work<T::Out>>(
 }
 
 /// The derivative along the rows of `f`, rows of `n` samples one after another (`f` and
-/// `out` hold the same whole rows). A central interior is one loop over all of them, row
-/// ends included, whose ends are then overwritten with their own formulas; any other
-/// interior is computed row by row.
+/// `out` hold the same whole rows). A central interior is one loop over all of them, each
+/// row's boundary points included (those read across into the next row), which are then
+/// overwritten with their own formulas; that needs at least `radius` boundary points at
+/// each end (the run leaves the first and last `radius` points out). Any other interior
+/// is computed row by row.
 fn along_adjacent_rows<T: Element>(
     stencil: &AxisStencil<'_, T::Out>,
     f: &[T],
@@ -469,19 +503,25 @@ fn along_adjacent_rows<T: Element>(
     }
 }
 
+/// [`along_adjacent_rows`] in the working type `W`.
 fn along_adjacent<T: Element, W: Work<T::Out>>(
     s: &Stencil<'_, W::Real>,
     f: &[T],
     n: usize,
     out: &mut [T::Out],
 ) {
-    let len = f.len();
+    let (len, r) = (f.len(), s.radius());
     match s.interior {
-        Interior::Central { two_h } if len >= 2 => {
-            quotients::<T, W>(&mut out[1..len - 1], &f[..len - 2], &f[2..], two_h);
+        Interior::Central { two_h } if s.head() >= r && s.tail() >= r && len >= 2 * r => {
+            let run = r..len - r;
+            let [lo, _, hi] = s.interior_taps(run.start);
+            let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
+            quotients::<T, W>(&mut out[run], lo, hi, two_h);
+            // Every row's boundary points, with their formulas, looked up once.
+            let ends = s.boundary();
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
-                for j in [0, n - 1] {
-                    out[j] = at_point::<T, W>(s.point(j), |i| f[i]);
+                for &(j, p) in &ends {
+                    out[j] = at_point::<T::Out, W>(p, |i| f[i].value());
                 }
             }
         }
@@ -492,8 +532,8 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
 
 /// The derivative across rows `rows` of its own axis (`out` holds them, `n` points each,
 /// one after another); `f(i, count)` is the input's rows `i..i + count` of that axis. The
-/// rows whose formula is the central quotient are one loop (each reads the rows one before
-/// and one after it, which also follow one another); the others are computed one by one.
+/// rows whose formula is the central quotient are one loop (the rows each reads follow one
+/// another too, shifted by one from row to row); the others are computed one by one.
 fn across_adjacent_rows<'f, T: Element>(
     stencil: &AxisStencil<'_, T::Out>,
     rows: Range<usize>,
@@ -564,6 +604,7 @@ fn across_rows<'f, T: Element>(
     }
 }
 
+/// [`across_rows`] in the working type `W`, for the point whose formula is `p`.
 fn across<'f, T: Element, W: Work<T::Out>>(
     p: Point<W::Real>,
     row: impl Fn(usize) -> &'f [T],
@@ -571,13 +612,11 @@ fn across<'f, T: Element, W: Work<T::Out>>(
 ) {
     match p {
         Point::Quotient { lo, hi, div } => quotients::<T, W>(out, row(lo), row(hi), div),
-        Point::ThreePoint { at, coef } => {
-            for (((o, a), b), c) in out
-                .iter_mut()
-                .zip(row(at))
-                .zip(row(at + 1))
-                .zip(row(at + 2))
-            {
+        Point::ThreePoint {
+            at: [i0, i1, i2],
+            coef,
+        } => {
+            for (((o, a), b), c) in out.iter_mut().zip(row(i0)).zip(row(i1)).zip(row(i2)) {
                 *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef);
             }
         }
@@ -615,17 +654,207 @@ fn settled_quotients<T: Element, W: Work<T::Out>, const RECIPROCAL: bool>(
     }
 }
 
-/// One point's formula on samples `get(i)`.
-fn at_point<T: Element, W: Work<T::Out>>(p: Point<W::Real>, get: impl Fn(usize) -> T) -> T::Out {
-    match p {
-        Point::Quotient { lo, hi, div } => {
-            quotient::<T::Out, W>(get(lo).value(), get(hi).value(), div)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::spacing::{AxisSpacing, Coordinates, Step};
+    use crate::core::sweep;
+    use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
+
+    /// An array of `shape` whose axes, fastest first, are `order`, holding `value(i)` at
+    /// memory position `i`.
+    fn laid_out<T: Clone>(
+        shape: &[usize],
+        order: &[usize],
+        value: impl Fn(usize) -> T,
+    ) -> ArrayD<T> {
+        let mut strides = vec![0; shape.len()];
+        let mut step = 1;
+        for &k in order {
+            strides[k] = step;
+            step *= shape[k];
         }
-        Point::ThreePoint { at, coef } => three_point::<T::Out, W>(
-            get(at).value(),
-            get(at + 1).value(),
-            get(at + 2).value(),
-            &coef,
-        ),
+        let count = shape.iter().product();
+        let data = (0..count).map(value).collect();
+        ArrayD::from_shape_vec(IxDyn(shape).strides(IxDyn(&strides)), data).unwrap()
+    }
+
+    /// The bits of every element, in logical order.
+    fn bits<V: Copy + Into<f64>>(a: &ArrayD<V>) -> Vec<u64> {
+        a.iter().map(|&v| v.into().to_bits()).collect()
+    }
+
+    /// Runs the sweep and the general kernel on the same inputs and windows; panics unless
+    /// the sweep takes them and both give the same bits.
+    fn check<T: Element>(f: &ArrayD<T>, order: &[usize], jobs: &[Job<'_, T::Out>], what: &str)
+    where
+        T::Out: Into<f64> + Default,
+    {
+        let shape = f.shape();
+        let ndim = shape.len();
+        let blank = || laid_out(shape, order, |_| T::Out::default());
+        let mut fused: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        let mut general: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        // The whole array, then the outermost axis in pieces as threads split it, each read
+        // from a window holding the input range of the jobs along that axis.
+        let split = *order.iter().rev().find(|&&k| shape[k] > 1).unwrap_or(&0);
+        let n = shape[split];
+        let mut windows = vec![(0..n, 0..n)];
+        for pieces in [2, 3] {
+            let bounds: Vec<usize> = (0..=pieces).map(|i| i * n / pieces).collect();
+            for w in bounds.windows(2).filter(|w| w[0] < w[1]) {
+                let rows = w[0]..w[1];
+                let need = (jobs.iter().filter(|(k, _)| *k == split))
+                    .map(|(_, s)| s.input_range(rows.clone()))
+                    .fold(rows.clone(), |a, b| a.start.min(b.start)..a.end.max(b.end));
+                windows.push((rows, need));
+            }
+        }
+        for (rows, need) in windows {
+            let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
+            let (mut f_start, mut out_start) = (vec![0; ndim], vec![0; ndim]);
+            (f_start[split], out_start[split]) = (need.start, rows.start);
+            let mut outs: Vec<_> = (fused.iter_mut())
+                .map(|o| o.slice_axis_mut(Axis(split), Slice::from(rows.clone())))
+                .collect();
+            // The sweep needs an axis longer than 1 to run along.
+            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs);
+            assert!(runs || outs[0].len() == 1, "{what}: the sweep declined");
+            for (o, (axis, stencil)) in general.iter_mut().zip(jobs) {
+                let o = o.slice_axis_mut(Axis(split), Slice::from(rows.clone()));
+                sweep::derivative(&window, &f_start, o, &out_start, (*axis, stencil));
+            }
+            drop(outs);
+            if runs {
+                for (q, (a, b)) in fused.iter().zip(&general).enumerate() {
+                    let part = |a: &ArrayD<T::Out>| {
+                        bits(
+                            &a.slice_axis(Axis(split), Slice::from(rows.clone()))
+                                .to_owned(),
+                        )
+                    };
+                    assert_eq!(part(a), part(b), "{what} rows {rows:?} output {q}");
+                }
+            }
+        }
+        // The same layout given as slices.
+        let mut dense: Vec<ArrayD<T::Out>> = jobs.iter().map(|_| blank()).collect();
+        let strides: Vec<isize> = f.strides().to_vec();
+        let mut slices: Vec<&mut [T::Out]> = (dense.iter_mut())
+            .map(|o| o.as_slice_memory_order_mut().unwrap())
+            .collect();
+        let fs = f.as_slice_memory_order().unwrap();
+        assert!(
+            sweep_dense(fs, shape, &strides, &mut slices, jobs),
+            "{what}: dense"
+        );
+        for (q, (a, b)) in dense.iter().zip(&general).enumerate() {
+            assert_eq!(bits(a), bits(b), "{what} dense output {q}");
+        }
+    }
+
+    /// The spacings tried on every axis: steps that divide, steps that multiply (`2h` a
+    /// power of two), both mixed, coordinates, and (for `f32` data) a float64 step, which
+    /// computes in double precision.
+    const SPACINGS: [&str; 5] = ["divide", "multiply", "mixed", "coordinates", "float64"];
+
+    /// The stencils of `axes` of an array of `shape`, for `spacing` (one of [`SPACINGS`]);
+    /// `lanes` 1 makes coordinate weights computed on demand.
+    fn jobs<V: Value>(
+        shape: &[usize],
+        axes: &[usize],
+        spacing: &str,
+        eo: u8,
+        lanes: usize,
+        coords: &'static [Vec<f64>],
+    ) -> Vec<Job<'static, V>> {
+        (axes.iter())
+            .map(|&k| {
+                let sp = match (spacing, k) {
+                    ("multiply", _) | ("mixed", 0) => AxisSpacing::Uniform(Step::Weak(0.5)),
+                    ("coordinates", _) => AxisSpacing::Nonuniform(Coordinates::F64(
+                        ndarray::ArrayView1::from(&coords[k][..]),
+                    )),
+                    ("float64", _) => AxisSpacing::Uniform(Step::F64(0.3)),
+                    _ => AxisSpacing::Uniform(Step::Weak(0.25 + shape[k] as f64)),
+                };
+                (k, AxisStencil::new(sp, shape[k], eo, lanes).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_sweep_gives_the_bits_of_the_general_kernel() {
+        // Short rows taken several at a time (rows of 2, 3, 5), rows longer than a block,
+        // axes of length 1, every order of axes in memory, every subset of axes of one or
+        // two and all of them, whole arrays and thread windows.
+        let shapes: [&[usize]; 14] = [
+            &[2],
+            &[3],
+            &[7],
+            &[1030],
+            &[2, 2],
+            &[5, 9],
+            &[3, 600],
+            &[700, 2],
+            &[3000, 3],
+            &[3, 1, 6],
+            &[4, 3, 5],
+            &[2, 1700, 5],
+            &[2, 3, 2, 4],
+            &[1, 1100, 1],
+        ];
+        for shape in shapes {
+            let ndim = shape.len();
+            let coords: &'static [Vec<f64>] = shape
+                .iter()
+                .map(|&len| (0..len).map(|i| (i * i) as f64 * 0.3 + i as f64).collect())
+                .collect::<Vec<_>>()
+                .leak();
+            // C order, Fortran order and a rotation of the axes; the large arrays (there
+            // for the grouping of short rows) in C and Fortran order only.
+            let mut orders: Vec<Vec<usize>> = vec![
+                (0..ndim).rev().collect(),
+                (0..ndim).collect(),
+                (0..ndim).map(|i| (i + 1) % ndim).collect(),
+            ];
+            if shape.iter().product::<usize>() > 4000 {
+                orders.truncate(2);
+            }
+            let mut subsets: Vec<Vec<usize>> = vec![(0..ndim).collect()];
+            subsets.extend((0..ndim).map(|k| vec![k]));
+            if ndim > 2 {
+                subsets.push(vec![ndim - 1, 0]);
+            }
+            for order in &orders {
+                let f64s = laid_out(shape, order, |i| {
+                    ((i * 2654435761) % 1000) as f64 / 7.0 - 50.0
+                });
+                let f32s = f64s.mapv(|v| v as f32);
+                for eo in [1u8, 2] {
+                    for axes in &subsets {
+                        if axes.iter().any(|&k| shape[k] <= usize::from(eo)) {
+                            continue;
+                        }
+                        for spacing in SPACINGS {
+                            // Weights computed on demand (one lane) or tabulated.
+                            let lanes: &[usize] = match spacing {
+                                "coordinates" => &[2, 1],
+                                _ => &[2],
+                            };
+                            for &lanes in lanes {
+                                let what = format!(
+                                    "shape {shape:?} order {order:?} eo {eo} axes {axes:?} {spacing} lanes {lanes}"
+                                );
+                                let j = jobs::<f64>(shape, axes, spacing, eo, lanes, coords);
+                                check(&f64s, order, &j, &format!("f64 {what}"));
+                                let j = jobs::<f32>(shape, axes, spacing, eo, lanes, coords);
+                                check(&f32s, order, &j, &format!("f32 {what}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

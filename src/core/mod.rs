@@ -206,8 +206,9 @@ impl<'a, V: Value> Jobs<'a, V> {
             .unwrap_or(0);
         let n = f.shape()[split];
         let threads = threads.clamp(1, n);
+        let whole: PerAxis<usize> = (0..f.ndim()).map(|_| 0).collect();
         if threads == 1 {
-            run_window(&f, 0, &mut outs, 0, split, jobs);
+            run_window(&f, &whole, &mut outs, &whole, jobs);
             return;
         }
         let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
@@ -221,38 +222,37 @@ impl<'a, V: Value> Jobs<'a, V> {
         }
         std::thread::scope(|scope| {
             for (mut piece, w) in pieces.into_iter().zip(bounds.windows(2)) {
-                let (r0, r1) = (w[0], w[1]);
-                // The input rows these outputs read: one beyond each end, or three at an edge.
-                let mut lo = r0.saturating_sub(1);
-                let mut hi = (r1 + 1).min(n);
-                if r0 == 0 {
-                    hi = hi.max(3.min(n));
-                }
-                if r1 == n {
-                    lo = lo.min(n.saturating_sub(3));
-                }
-                let window = f.slice_axis(Axis(split), Slice::from(lo..hi));
-                scope.spawn(move || run_window(&window, lo, &mut piece, r0, split, jobs));
+                let rows = w[0]..w[1];
+                // The input rows these outputs read: their own, and those the stencil of
+                // each output along the split axis reads.
+                let need = (jobs.iter().filter(|(axis, _)| *axis == split))
+                    .map(|(_, stencil)| stencil.input_range(rows.clone()))
+                    .fold(rows.clone(), |a, b| a.start.min(b.start)..a.end.max(b.end));
+                let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
+                let (mut f_start, mut out_start) = (whole.clone(), whole.clone());
+                (f_start[split], out_start[split]) = (need.start, rows.start);
+                scope.spawn(move || run_window(&window, &f_start, &mut piece, &out_start, jobs));
             }
         });
     }
 }
 
-/// Computes output rows `out_start..` of axis `split` from the input window starting at
-/// global row `f_start`: the single sweep when the layouts allow it, else axis by axis.
+/// Computes the outputs `outs`, windows of the whole array starting at global index
+/// `out_start[k]` along each axis `k`, from the input window starting at `f_start[k]`
+/// (which holds every sample they read): the single sweep when the layouts allow it, else
+/// axis by axis.
 fn run_window<T: Element>(
     f: &ArrayViewD<'_, T>,
-    f_start: usize,
+    f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
-    out_start: usize,
-    split: usize,
+    out_start: &[usize],
     jobs: &[fused::Job<'_, T::Out>],
 ) {
-    if fused::sweep(f, f_start, outs, out_start, split, jobs) {
+    if fused::sweep(f, f_start, outs, out_start, jobs) {
         return;
     }
     for (o, (axis, stencil)) in outs.iter_mut().zip(jobs) {
-        sweep::derivative(f, f_start, o.view_mut(), out_start, split, (*axis, stencil));
+        sweep::derivative(f, f_start, o.view_mut(), out_start, (*axis, stencil));
     }
 }
 

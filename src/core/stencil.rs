@@ -1,12 +1,43 @@
-//! The finite-difference formulas, each written once, and the per-axis tables of their
-//! coefficients.
+//! The finite-difference formulas, each written once, the geometry of the stencil they
+//! form along an axis, and the per-axis tables of their coefficients. Every other module
+//! asks a [`Stencil`] which formula an output index has and which samples it reads; none
+//! assumes a shape of its own.
 //!
-//! Every output point of numpy.gradient is one of two formulas:
+//! # The two formulas
 //!
-//! - a **quotient** `(f[hi] - f[lo]) / div`: the uniform interior (`hi = i+1`, `lo = i-1`,
-//!   `div = 2h`) and the first-order edges (`div = h`, or the first/last coordinate step);
-//! - a **three-point** sum `c0*f[k] + c1*f[k+1] + c2*f[k+2]`, evaluated left to right: the
-//!   interior on non-uniform coordinates and the second-order edges.
+//! Every output point of numpy.gradient is one of two formulas ([`Point`]):
+//!
+//! - a **quotient** `(f[hi] - f[lo]) / div` ([`quotient`]): the difference in the data's
+//!   value type, divided in the working type;
+//! - a **three-point** sum `c0*f[a] + c1*f[b] + c2*f[c]` ([`three_point`]), evaluated left to
+//!   right without fused multiply-adds.
+//!
+//! # The interior formula (indices [`Stencil::interior`], `1..len-1`)
+//!
+//! - uniform step `h`: the central quotient `(f[j+1] - f[j-1]) / 2h`;
+//! - coordinates `x`: the three-point sum on `f[j-1], f[j], f[j+1]` with numpy's weights
+//!   `a = -hd / (hs (hs + hd))`, `b = (hd - hs) / (hs hd)`, `c = hs / (hd (hs + hd))`, where
+//!   `hs = x[j] - x[j-1]` and `hd = x[j+1] - x[j]` ([`interior_weights`]).
+//!
+//! Both read `j - radius ..= j + radius` with [`Stencil::radius`] 1, and the formula of
+//! point `j + 1` reads the samples of point `j` shifted by one: the kernels run it as loops
+//! over shifted slices starting at [`Stencil::interior_taps`] of the first point.
+//!
+//! # The edge formulas (one point at each end: [`Stencil::head`], [`Stencil::tail`])
+//!
+//! - `edge_order = 1`: the quotients `(f[1] - f[0]) / h0` and `(f[n-1] - f[n-2]) / h_{n-2}`
+//!   (`h` for a uniform step, else the first and last coordinate steps);
+//! - `edge_order = 2`: three-point sums on `f[0], f[1], f[2]` and `f[n-3], f[n-2], f[n-1]`:
+//!   `(-1.5, 2, -0.5) / h` and `(0.5, -2, 1.5) / h` for a uniform step, numpy's weights from
+//!   the first and last two coordinate steps otherwise ([`edges`]).
+//!
+//! # Geometry
+//!
+//! An axis of length `len` is split into `head()` boundary points, the interior, and
+//! `tail()` boundary points ([`Stencil::parts`] splits any output range the same way).
+//! [`Stencil::boundary`] lists the boundary points with their formulas.
+//! [`Stencil::reads`] gives the samples one output reads and [`Stencil::input_range`] those
+//! a range of outputs reads: what a window of the input must hold (threads, blocks).
 //!
 //! A [`Stencil`] holds, for one axis, the coefficients numpy would compute, in the
 //! precision numpy would compute them, and answers "which formula at index `j`".
@@ -33,7 +64,8 @@ pub(crate) fn three_point<V: Value, W: Work<V>>(x0: V, x1: V, x2: V, c: &[W::Rea
     sum.plus(W::load(x2).scaled(c[2])).store()
 }
 
-/// The formula of one output point, with indices along the axis.
+/// The formula of one output point, with the indices (along the axis) of the samples it
+/// reads.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Point<R> {
     /// `(f[hi] - f[lo]) / div`.
@@ -42,16 +74,42 @@ pub(crate) enum Point<R> {
         hi: usize,
         div: Divisor<R>,
     },
-    /// `coef[0]*f[at] + coef[1]*f[at+1] + coef[2]*f[at+2]`.
-    ThreePoint { at: usize, coef: [R; 3] },
+    /// `coef[0]*f[at[0]] + coef[1]*f[at[1]] + coef[2]*f[at[2]]`.
+    ThreePoint { at: [usize; 3], coef: [R; 3] },
 }
 
-/// How the interior points `1..len-1` are computed.
+impl<R: Real> Point<R> {
+    /// The indices of the samples the formula reads: the smallest range holding them all.
+    pub(crate) fn reads(&self) -> Range<usize> {
+        let (lo, hi) = match self {
+            Point::Quotient { lo, hi, .. } => (*lo.min(hi), *lo.max(hi)),
+            Point::ThreePoint { at, .. } => {
+                (at.iter()).fold((usize::MAX, 0), |(lo, hi), &i| (lo.min(i), hi.max(i)))
+            }
+        };
+        lo..hi + 1
+    }
+}
+
+/// Point `p`'s formula on the samples `get(i)` (`i` an index along the axis), in the
+/// working type `W`.
+#[inline(always)]
+pub(crate) fn at_point<V: Value, W: Work<V>>(p: Point<W::Real>, get: impl Fn(usize) -> V) -> V {
+    match p {
+        Point::Quotient { lo, hi, div } => quotient::<V, W>(get(lo), get(hi), div),
+        Point::ThreePoint {
+            at: [a, b, c],
+            coef,
+        } => three_point::<V, W>(get(a), get(b), get(c), &coef),
+    }
+}
+
+/// How the interior points ([`Stencil::interior`]) are computed.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Interior<'a, R> {
-    /// Central difference `(f[i+1] - f[i-1]) / two_h`.
+    /// Central difference `(f[j+1] - f[j-1]) / two_h`.
     Central { two_h: Divisor<R> },
-    /// Three-point weights on non-uniform coordinates; entry `i-1` serves point `i`.
+    /// Three-point weights on non-uniform coordinates; entry `j - head()` serves point `j`.
     Weights(Vec<[R; 3]>),
     /// The same weights, computed when needed from the coordinates where they lie: used
     /// when the axis is the whole array, where a table would be three times the array's
@@ -59,51 +117,145 @@ pub(crate) enum Interior<'a, R> {
     OnDemand(Coordinates<'a>),
 }
 
+/// The number of points at each end of an axis computed by an edge formula ([`Stencil`]'s
+/// `first` and `last`).
+const END_POINTS: usize = 1;
+
+/// The number of boundary points of an axis: `head() + tail()` of every [`Stencil`].
+pub(crate) const BOUNDARY: usize = 2 * END_POINTS;
+
 /// All coefficients of one axis of length `len`, held in the real type `R` of the
-/// working precision.
+/// working precision. `len` is at least `head() + tail()`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Stencil<'a, R> {
+    /// The axis's length (samples).
     pub(crate) len: usize,
+    /// The interior formula and its coefficients.
     pub(crate) interior: Interior<'a, R>,
+    /// The edge formula of point 0, the `head()` boundary point.
     pub(crate) first: Point<R>,
+    /// The edge formula of point `len - 1`, the `tail()` boundary point.
     pub(crate) last: Point<R>,
 }
 
 impl<'a, R: Real> Stencil<'a, R> {
+    /// The interior formula's half-width (samples): the interior point `j` reads samples
+    /// `j - radius ..= j + radius`, for the central quotient and the three-point weights.
+    #[inline(always)]
+    pub(crate) fn radius(&self) -> usize {
+        match self.interior {
+            Interior::Central { .. } | Interior::Weights(_) | Interior::OnDemand(_) => 1,
+        }
+    }
+
+    /// How many points at the start of the axis have an edge formula of their own.
+    #[inline(always)]
+    pub(crate) fn head(&self) -> usize {
+        END_POINTS
+    }
+
+    /// How many points at the end of the axis have an edge formula of their own.
+    #[inline(always)]
+    pub(crate) fn tail(&self) -> usize {
+        END_POINTS
+    }
+
+    /// Every boundary point of the axis (index along it and formula): the head's, then the
+    /// tail's. A fixed array, so that a loop over it is unrolled.
+    #[inline(always)]
+    pub(crate) fn boundary(&self) -> [(usize, Point<R>); BOUNDARY] {
+        [(0, self.first), (self.len - 1, self.last)]
+    }
+
+    /// The indices computed by the interior formula: `head() .. len - tail()`.
+    #[inline]
+    pub(crate) fn interior(&self) -> Range<usize> {
+        let start = self.head().min(self.len);
+        start..self.len.saturating_sub(self.tail()).max(start)
+    }
+
+    /// `out` (indices within `0..len`) split into its points with the start's edge
+    /// formulas, its interior points and its points with the end's edge formulas; each part
+    /// may be empty, and together, in this order, they are `out`.
+    #[inline]
+    pub(crate) fn parts(&self, out: Range<usize>) -> [Range<usize>; 3] {
+        let interior = self.interior();
+        let start = out.start.max(interior.start).min(out.end);
+        let end = out.end.min(interior.end).max(start);
+        [out.start..start, start..end, end..out.end]
+    }
+
+    /// The sample indices the interior formula at point `j` reads, in the order of its
+    /// terms: `[j - radius, j, j + radius]` (the central quotient reads the first and the
+    /// last). Point `j + 1` reads each of them shifted by one.
+    #[inline(always)]
+    pub(crate) fn interior_taps(&self, j: usize) -> [usize; 3] {
+        let r = self.radius();
+        [j - r, j, j + r]
+    }
+
+    /// The indices of the samples output `j` reads (the smallest range holding them all).
+    pub(crate) fn reads(&self, j: usize) -> Range<usize> {
+        if self.interior().contains(&j) {
+            let r = self.radius();
+            j - r..j + r + 1
+        } else {
+            self.point(j).reads()
+        }
+    }
+
+    /// The indices of the samples the outputs `out` read together (empty, at `out.start`,
+    /// for no output): what a window of the input must hold to compute them. For interior
+    /// outputs `out.start - radius .. out.end + radius`, extended to the samples of any
+    /// boundary point in `out` (`0..3` for a second-order first point).
+    pub(crate) fn input_range(&self, out: Range<usize>) -> Range<usize> {
+        let [head, interior, tail] = self.parts(out.clone());
+        // The interior outputs read a range that moves by one sample per output.
+        let interior = (!interior.is_empty())
+            .then(|| self.reads(interior.start).start..self.reads(interior.end - 1).end);
+        let reads = (head.chain(tail)).map(|j| self.reads(j)).chain(interior);
+        reads
+            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+            .unwrap_or(out.start..out.start)
+    }
+
     /// The formula for output index `j` (global along the axis, `j < len`).
     #[inline]
     pub(crate) fn point(&self, j: usize) -> Point<R> {
-        if j == 0 {
+        if j < self.head() {
             self.first
-        } else if j + 1 == self.len {
+        } else if j >= self.len - self.tail() {
             self.last
         } else {
             match &self.interior {
-                Interior::Central { two_h } => Point::Quotient {
-                    lo: j - 1,
-                    hi: j + 1,
-                    div: *two_h,
-                },
+                Interior::Central { two_h } => {
+                    let [lo, _, hi] = self.interior_taps(j);
+                    Point::Quotient {
+                        lo,
+                        hi,
+                        div: *two_h,
+                    }
+                }
                 Interior::OnDemand(_) => Point::ThreePoint {
-                    at: j - 1,
+                    at: self.interior_taps(j),
                     coef: self.weights(j, j + 1, &mut [[R::ZERO; 3]])[0],
                 },
                 Interior::Weights(w) => Point::ThreePoint {
-                    at: j - 1,
-                    coef: w[j - 1],
+                    at: self.interior_taps(j),
+                    coef: w[j - self.head()],
                 },
             }
         }
     }
 
-    /// The indices of `range` whose formula is the central quotient `(f[j+1] - f[j-1]) /
-    /// two_h`: its points away from the axis's ends, if the interior is central; else an
-    /// empty range. Consecutive such points differ only by a shift of one index.
+    /// The indices of `range` whose formula is the central quotient: its interior points
+    /// ([`Self::parts`]), if the interior is central; else an empty range. Consecutive such
+    /// points differ only by a shift of one index.
     pub(crate) fn central_run(&self, range: Range<usize>) -> Range<usize> {
         match self.interior {
             Interior::Central { .. } => {
-                let lo = range.start.max(1).min(range.end);
-                lo..range.end.min(self.len.saturating_sub(1)).max(lo)
+                let [_, interior, _] = self.parts(range);
+                interior
             }
             _ => range.end..range.end,
         }
@@ -129,9 +281,12 @@ impl<'a, R: Real> Stencil<'a, R> {
             let first = [k(-1.5) / h, k(2.0) / h, k(-0.5) / h].map(r);
             let last = [k(0.5) / h, k(-2.0) / h, k(1.5) / h].map(r);
             (
-                Point::ThreePoint { at: 0, coef: first },
                 Point::ThreePoint {
-                    at: len - 3,
+                    at: [0, 1, 2],
+                    coef: first,
+                },
+                Point::ThreePoint {
+                    at: [len - 3, len - 2, len - 1],
                     coef: last,
                 },
             )
@@ -163,8 +318,8 @@ impl<'a, R: Real> Stencil<'a, R> {
         })
     }
 
-    /// The interior weights of points `lo..hi` (within `1..len-1`): a slice of the table,
-    /// or computed into `buf` (which must hold `hi - lo` entries).
+    /// The interior weights of points `lo..hi` (within [`Self::interior`]): a slice of the
+    /// table, or computed into `buf` (which must hold `hi - lo` entries).
     pub(crate) fn weights<'b>(
         &'b self,
         lo: usize,
@@ -172,10 +327,11 @@ impl<'a, R: Real> Stencil<'a, R> {
         buf: &'b mut [[R; 3]],
     ) -> &'b [[R; 3]] {
         match &self.interior {
-            Interior::Weights(w) => &w[lo - 1..hi - 1],
+            Interior::Weights(w) => &w[lo - self.head()..hi - self.head()],
             Interior::OnDemand(x) => {
                 let buf = &mut buf[..hi - lo];
-                with_coordinates!(x, v => fill_weights(buf, v.slice(s![lo - 1..hi + 1])));
+                let r = self.radius();
+                with_coordinates!(x, v => fill_weights(buf, v.slice(s![lo - r..hi + r])));
                 buf
             }
             Interior::Central { .. } => unreachable!("a uniform axis has no weights"),
@@ -277,11 +433,11 @@ fn edges<T: Coordinate, R: Real>(x: &ArrayView1<'_, T>, edge_order: u8) -> (Poin
     ];
     (
         Point::ThreePoint {
-            at: 0,
+            at: [0, 1, 2],
             coef: first.map(r),
         },
         Point::ThreePoint {
-            at: len - 3,
+            at: [len - 3, len - 2, len - 1],
             coef: last.map(r),
         },
     )
@@ -304,6 +460,22 @@ impl<'a, V: Value> AxisStencil<'a, V> {
         match self {
             AxisStencil::Native(s) => s.central_run(range),
             AxisStencil::Wide(s) => s.central_run(range),
+        }
+    }
+
+    /// [`Stencil::interior`] of whichever precision the stencil works in.
+    pub(crate) fn interior(&self) -> Range<usize> {
+        match self {
+            AxisStencil::Native(s) => s.interior(),
+            AxisStencil::Wide(s) => s.interior(),
+        }
+    }
+
+    /// [`Stencil::input_range`] of whichever precision the stencil works in.
+    pub(crate) fn input_range(&self, out: Range<usize>) -> Range<usize> {
+        match self {
+            AxisStencil::Native(s) => s.input_range(out),
+            AxisStencil::Wide(s) => s.input_range(out),
         }
     }
 
@@ -347,13 +519,61 @@ mod tests {
 
     fn apply(s: &Stencil<f64>, f: &[f64]) -> Vec<f64> {
         (0..f.len())
-            .map(|j| match s.point(j) {
-                Point::Quotient { lo, hi, div } => quotient::<f64, f64>(f[lo], f[hi], div),
-                Point::ThreePoint { at, coef } => {
-                    three_point::<f64, f64>(f[at], f[at + 1], f[at + 2], &coef)
-                }
-            })
+            .map(|j| at_point::<f64, f64>(s.point(j), |i| f[i]))
             .collect()
+    }
+
+    #[test]
+    fn geometry_by_hand() {
+        // numpy's stencils: radius 1, one edge point at each end, reading two samples
+        // (edge order 1) or three (edge order 2).
+        let x = [0.0, 2.0, 3.0, 6.0, 8.0, 9.0, 11.0, 12.5, 14.0];
+        let coords = || Coordinates::F64(ndarray::ArrayView1::from(&x));
+        for eo in [1, 2] {
+            let edge = usize::from(eo) + 1;
+            let stencils = [
+                Stencil::<f64>::uniform(0.5, 9, eo),
+                Stencil::<f64>::nonuniform(coords(), eo, 2).unwrap(),
+                Stencil::<f64>::nonuniform(coords(), eo, 1).unwrap(),
+            ];
+            for s in &stencils {
+                assert_eq!((s.radius(), s.head(), s.tail()), (1, 1, 1));
+                assert_eq!(s.interior(), 1..8);
+                assert_eq!(s.parts(0..9), [0..1, 1..8, 8..9]);
+                assert_eq!(s.parts(3..5), [3..3, 3..5, 5..5]);
+                assert_eq!(s.parts(8..9), [8..8, 8..8, 8..9]);
+                assert_eq!(s.parts(0..1), [0..1, 1..1, 1..1]);
+                assert_eq!(s.interior_taps(4), [3, 4, 5]);
+                assert_eq!(s.input_range(3..5), 2..6);
+                assert_eq!(s.input_range(1..8), 0..9);
+                assert_eq!(s.input_range(0..1), 0..edge);
+                assert_eq!(s.input_range(8..9), 9 - edge..9);
+                assert_eq!(s.input_range(0..2), 0..3);
+                assert_eq!(s.input_range(7..9), 6..9);
+                assert_eq!(s.input_range(4..4), 4..4);
+                // Each point reads what `reads` says, its interior formula the taps.
+                for j in 0..9 {
+                    assert_eq!(s.point(j).reads(), s.reads(j), "eo {eo} point {j}");
+                    assert_eq!(s.input_range(j..j + 1), s.reads(j));
+                    match s.point(j) {
+                        Point::Quotient { lo, hi, .. } if s.interior().contains(&j) => {
+                            assert_eq!([lo, hi], [j - 1, j + 1]);
+                        }
+                        Point::ThreePoint { at, .. } if s.interior().contains(&j) => {
+                            assert_eq!(at, s.interior_taps(j));
+                        }
+                        _ => assert!(j == 0 || j == 8),
+                    }
+                }
+            }
+        }
+        // The shortest axes: two points (both edges, no interior), three at edge order 2.
+        let s = Stencil::<f64>::uniform(1.0, 2, 1);
+        assert_eq!((s.interior(), s.parts(0..2)), (1..1, [0..1, 1..1, 1..2]));
+        assert_eq!((s.input_range(0..1), s.input_range(1..2)), (0..2, 0..2));
+        let s = Stencil::<f64>::uniform(1.0, 3, 2);
+        assert_eq!(s.interior(), 1..2);
+        assert_eq!((s.input_range(1..2), s.input_range(2..3)), (0..3, 0..3));
     }
 
     #[test]

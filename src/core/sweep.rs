@@ -1,47 +1,59 @@
-//! Applying one axis's stencil along that axis of an array of any layout.
+//! Applying one axis's stencil along that axis of an array of any layout: the general path,
+//! and the reference the fused sweep is tested against.
 //!
-//! The interior is one elementwise pass over three (or four) shifted views of the array,
-//! which is numpy's slicing formulation without its temporaries; each edge is one pass
-//! over a hyperplane. `ndarray::Zip` chooses the traversal order from the layouts, so the
-//! same code serves C, Fortran, transposed, sliced and reversed arrays.
+//! One kernel serves every stencil geometry. The interior is one elementwise pass over
+//! shifted views of the array (one per term of the interior formula, starting at the
+//! stencil's `interior_taps` of the first interior output), which is numpy's slicing
+//! formulation without its temporaries; each boundary point is one pass over a
+//! hyperplane. The formulas and the geometry come from `stencil`. `ndarray::Zip` chooses
+//! the traversal order from the layouts, so the same code serves C, Fortran, transposed,
+//! sliced and reversed arrays.
+//!
+//! Input and output may be windows of the whole array on every axis (for threads and
+//! blocks); the whole array is the window that starts at 0 on every axis.
 
 use super::fused::BLOCK;
 use super::stencil::{AxisStencil, Interior, Point, Stencil, quotient, three_point};
 use super::value::{Element, Real, Value, Work};
 use ndarray::{ArrayView1, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
 
-/// Writes into `out` the derivative of `f` along `axis`. `f` and `out` may be windows of
-/// axis `split` (for threads): `f` holds global indices `f_start..` of it, `out` global
-/// indices `out_start..`. Every other axis is whole. For the whole array: `0, 0`.
+/// Writes into `out` the derivative of `f` along `axis`. Both are windows of the whole
+/// array: along each axis `k`, `f` holds global indices `f_start[k]..` and `out` global
+/// indices `out_start[k]..`. Along `axis`, `f` must hold the stencil's `input_range` of the
+/// output's range; along every other axis, the output's own range. For the whole array,
+/// both are all zeros.
 pub(crate) fn derivative<T: Element>(
     f: &ArrayViewD<'_, T>,
-    f_start: usize,
+    f_start: &[usize],
     out: ArrayViewMutD<'_, T::Out>,
-    out_start: usize,
-    split: usize,
+    out_start: &[usize],
     (axis, stencil): (usize, &AxisStencil<'_, T::Out>),
 ) {
-    if axis != split {
-        // Only the rows of `out` are needed, and the stencil runs along another axis.
-        let rows = out_start - f_start..out_start - f_start + out.len_of(Axis(split));
-        let f = f.slice_axis(Axis(split), Slice::from(rows));
-        return derivative(&f, 0, out, 0, axis, (axis, stencil));
-    }
+    // Along the other axes, only the output's own samples are read.
+    let f = f.slice_each_axis(|d| {
+        let k = d.axis.index();
+        match k == axis {
+            true => Slice::from(..),
+            false => {
+                let start = out_start[k] - f_start[k];
+                Slice::from(start..start + out.len_of(Axis(k)))
+            }
+        }
+    });
+    let (f_start, out_start) = (f_start[axis], out_start[axis]);
     match stencil {
-        AxisStencil::Native(s) => window::<T, T::Out>(f, f_start, axis, s, out, out_start),
+        AxisStencil::Native(s) => window::<T, T::Out>(&f, f_start, axis, s, out, out_start),
         AxisStencil::Wide(s) => {
-            window::<T, <T::Out as Value>::Wide>(f, f_start, axis, s, out, out_start)
+            window::<T, <T::Out as Value>::Wide>(&f, f_start, axis, s, out, out_start)
         }
     }
 }
 
-/// Computes the outputs at global indices `out_start .. out_start + out.len_of(axis)` of
-/// an axis whose full length is `stencil.len`, from a window of `f` that begins at global
-/// index `f_start`. The window must hold every sample those outputs read: one beyond each
-/// end of the output range, and the first or last three samples for a second-order edge.
-///
-/// This is the kernel's only entry: the whole-array case is the window that starts at 0.
-pub(crate) fn window<T: Element, W: Work<T::Out>>(
+/// The kernel: computes the outputs at global indices `out_start .. out_start +
+/// out.len_of(axis)` of an axis whose full length is `stencil.len`, from a window of `f`
+/// that begins at global index `f_start` along `axis` and holds the stencil's
+/// `input_range` of those outputs. Every other axis of `f` matches `out`'s.
+fn window<T: Element, W: Work<T::Out>>(
     f: &ArrayViewD<'_, T>,
     f_start: usize,
     axis: usize,
@@ -50,67 +62,74 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
     out_start: usize,
 ) {
     let ax = Axis(axis);
-    let n = stencil.len;
-    let out_end = out_start + out.len_of(ax);
     let local = |j: usize| j - f_start;
+    let [head, inner, tail] = stencil.parts(out_start..out_start + out.len_of(ax));
 
-    for j in [0, n - 1] {
-        if (out_start..out_end).contains(&j) {
-            let plane = out.index_axis_mut(ax, j - out_start);
-            match stencil.point(j) {
-                Point::Quotient { lo, hi, div } => Zip::from(plane)
-                    .and(f.index_axis(ax, local(lo)))
-                    .and(f.index_axis(ax, local(hi)))
-                    .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div)),
-                Point::ThreePoint { at, coef } => Zip::from(plane)
-                    .and(f.index_axis(ax, local(at)))
-                    .and(f.index_axis(ax, local(at + 1)))
-                    .and(f.index_axis(ax, local(at + 2)))
-                    .for_each(|o, &a, &b, &c| {
-                        *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef)
-                    }),
-            }
+    for j in head.chain(tail) {
+        let plane = out.index_axis_mut(ax, j - out_start);
+        let at = |i: usize| f.index_axis(ax, local(i));
+        match stencil.point(j) {
+            Point::Quotient { lo, hi, div } => Zip::from(plane)
+                .and(at(lo))
+                .and(at(hi))
+                .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div)),
+            Point::ThreePoint {
+                at: [i0, i1, i2],
+                coef,
+            } => Zip::from(plane)
+                .and(at(i0))
+                .and(at(i1))
+                .and(at(i2))
+                .for_each(|o, &a, &b, &c| {
+                    *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef)
+                }),
         }
     }
 
-    let (lo, hi) = (out_start.max(1), out_end.min(n - 1));
-    if lo >= hi {
+    if inner.is_empty() {
         return;
     }
-    let shifted = |by: usize| f.slice_axis(ax, Slice::from(local(lo + by - 1)..local(hi + by - 1)));
-    let inner = out.slice_axis_mut(ax, Slice::from(lo - out_start..hi - out_start));
+    // The samples of each term of the interior formula for the outputs `run`: those of its
+    // first output, shifted by one per output.
+    let shifted = |tap: usize, run: &std::ops::Range<usize>| {
+        f.slice_axis(ax, Slice::from(local(tap)..local(tap) + run.len()))
+    };
+    let inner_out = out.slice_axis_mut(
+        ax,
+        Slice::from(inner.start - out_start..inner.end - out_start),
+    );
     match &stencil.interior {
         Interior::Central { two_h } => {
             let div = *two_h;
-            Zip::from(inner)
-                .and(shifted(0))
-                .and(shifted(2))
+            let [lo, _, hi] = stencil.interior_taps(inner.start);
+            Zip::from(inner_out)
+                .and(shifted(lo, &inner))
+                .and(shifted(hi, &inner))
                 .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div));
         }
         Interior::Weights(_) | Interior::OnDemand(_) => {
             // Block by block, so that weights computed on demand need no allocation; the
             // weights vary along `axis` only and are broadcast over the other axes.
             let mut buf = [[W::Real::ZERO; 3]; BLOCK];
-            let mut inner = inner;
+            let mut inner_out = inner_out;
             let mut shape = vec![1; f.ndim()];
-            for b0 in (lo..hi).step_by(BLOCK) {
-                let b1 = (b0 + BLOCK).min(hi);
-                shape[axis] = b1 - b0;
-                let w = stencil.weights(b0, b1, &mut buf);
+            for b0 in inner.clone().step_by(BLOCK) {
+                let block = b0..(b0 + BLOCK).min(inner.end);
+                shape[axis] = block.len();
+                let w = stencil.weights(block.start, block.end, &mut buf);
                 let weights = ArrayView1::from(w)
                     .into_shape_with_order(IxDyn(&shape))
                     .expect("weights are a contiguous vector");
-                let block = inner.slice_axis_mut(ax, Slice::from(b0 - lo..b1 - lo));
+                let o = (block.start - inner.start)..(block.end - inner.start);
+                let o = inner_out.slice_axis_mut(ax, Slice::from(o));
                 let weights = weights
-                    .broadcast(block.raw_dim())
+                    .broadcast(o.raw_dim())
                     .expect("shapes agree along the axis");
-                let at = |by: usize| {
-                    f.slice_axis(ax, Slice::from(local(b0 + by - 1)..local(b1 + by - 1)))
-                };
-                Zip::from(block)
-                    .and(at(0))
-                    .and(at(1))
-                    .and(at(2))
+                let [t0, t1, t2] = stencil.interior_taps(block.start);
+                Zip::from(o)
+                    .and(shifted(t0, &block))
+                    .and(shifted(t1, &block))
+                    .and(shifted(t2, &block))
                     .and(weights)
                     .for_each(|o, &a, &b, &c, coef| {
                         *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), coef)
@@ -124,7 +143,7 @@ pub(crate) fn window<T: Element, W: Work<T::Out>>(
 mod tests {
     use super::*;
     use crate::core::spacing::{AxisSpacing, Coordinates, Step};
-    use ndarray::{Array, ArrayD, ShapeBuilder, s};
+    use ndarray::{Array, ArrayD, ShapeBuilder, SliceInfoElem, s};
 
     fn stencil(n: usize, eo: u8, coords: bool, lanes: usize) -> AxisStencil<'static, f64> {
         let sp = if coords {
@@ -143,50 +162,77 @@ mod tests {
 
     fn full(f: &ArrayD<f64>, axis: usize, st: &AxisStencil<'_, f64>) -> ArrayD<f64> {
         let mut out = ArrayD::zeros(f.raw_dim());
-        derivative(&f.view(), 0, out.view_mut(), 0, axis, (axis, st));
+        let zeros = vec![0; f.ndim()];
+        derivative(&f.view(), &zeros, out.view_mut(), &zeros, (axis, st));
         out
     }
 
+    /// The slice `ranges[k]` along every axis `k`.
+    fn boxed(ranges: &[std::ops::Range<usize>]) -> Vec<SliceInfoElem> {
+        ranges
+            .iter()
+            .map(|r| Slice::from(r.clone()).into())
+            .collect()
+    }
+
     #[test]
-    fn every_window_agrees_with_the_whole_axis() {
-        // Any sub-range of the axis, computed from a window holding just the samples it
-        // needs, gives the same bits as the whole-array computation.
-        let f = Array::from_shape_fn((9, 4), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.37 - 1.0)
-            .into_dyn();
-        for eo in [1, 2] {
-            for coords in [false, true] {
-                let st = stencil(9, eo, coords, 4);
-                let AxisStencil::Native(s) = &st else {
-                    panic!()
-                };
-                let whole = full(&f, 0, &st);
-                // Weights computed on demand give the same bits as the table.
-                assert_eq!(full(&f, 0, &stencil(9, eo, coords, 1)), whole);
-                for a in 0..9 {
-                    for b in a + 1..=9 {
-                        let need_lo = if a == 0 {
-                            0
-                        } else if eo == 2 && a == 8 {
-                            6
-                        } else {
-                            a - 1
-                        };
-                        let need_hi = if b == 9 {
-                            9
-                        } else if eo == 2 && b == 1 {
-                            3
-                        } else {
-                            b + 1
-                        };
-                        let win = f.slice(s![need_lo..need_hi, ..]).into_dyn();
-                        let mut out = ArrayD::zeros(IxDyn(&[b - a, 4]));
-                        window::<f64, f64>(&win, need_lo, 0, s, out.view_mut(), a);
-                        assert_eq!(
-                            out,
-                            whole.slice(s![a..b, ..]).into_dyn(),
-                            "eo {eo} coords {coords} {a}..{b}"
-                        );
+    fn every_window_agrees_with_the_whole_array() {
+        // Any box of outputs, computed from a window holding just the samples it needs (the
+        // stencil's input range along the derivative's axis, the box's own range along the
+        // others) or more, gives the same bits as the whole-array computation.
+        let shape = [9, 4, 5];
+        let f = Array::from_shape_fn(shape, |(i, j, k)| {
+            ((i * 7 + j * 3 + k * 5) % 11) as f64 * 0.37 - 1.0
+        })
+        .into_dyn();
+        for axis in 0..3 {
+            let n = shape[axis];
+            for eo in [1, 2] {
+                for coords in [false, true] {
+                    let st = stencil(n, eo, coords, 4);
+                    let whole = full(&f, axis, &st);
+                    // Weights computed on demand give the same bits as the table.
+                    assert_eq!(full(&f, axis, &stencil(n, eo, coords, 1)), whole);
+                    let others = [0..shape[(axis + 1) % 3], 1..2];
+                    let mut tried = 0;
+                    for a in 0..n {
+                        for b in a + 1..=n {
+                            // Along the other axes: the whole axis, or one inner index
+                            // read from a window one sample wider on each side.
+                            for (o, pad) in others.iter().zip([0, 1]) {
+                                let mut out_box = vec![0..0; 3];
+                                let mut f_box = vec![0..0; 3];
+                                for k in 0..3 {
+                                    (out_box[k], f_box[k]) = if k == axis {
+                                        (a..b, st.input_range(a..b))
+                                    } else {
+                                        let o = o.start..o.end.min(shape[k]);
+                                        (o.clone(), o.start - pad..o.end + pad)
+                                    };
+                                }
+                                let win = f.slice(boxed(&f_box).as_slice());
+                                let dims: Vec<usize> = out_box.iter().map(|r| r.len()).collect();
+                                let mut out = ArrayD::zeros(IxDyn(&dims));
+                                let starts = |b: &[std::ops::Range<usize>]| -> Vec<usize> {
+                                    b.iter().map(|r| r.start).collect()
+                                };
+                                derivative(
+                                    &win,
+                                    &starts(&f_box),
+                                    out.view_mut(),
+                                    &starts(&out_box),
+                                    (axis, &st),
+                                );
+                                let want = whole.slice(boxed(&out_box).as_slice());
+                                assert_eq!(
+                                    out, want,
+                                    "axis {axis} eo {eo} coords {coords} {a}..{b}"
+                                );
+                                tried += 1;
+                            }
+                        }
                     }
+                    assert_eq!(tried, n * (n + 1));
                 }
             }
         }
@@ -203,6 +249,7 @@ mod tests {
             a
         };
         let reversed = base.slice(s![..;-1, .., ..;-1]).to_owned();
+        let zeros = [0; 3];
         for axis in 0..3 {
             let n = base.shape()[axis];
             let st = stencil(n, 2, true, 2);
@@ -211,13 +258,13 @@ mod tests {
             // Reversing axes other than `axis` just permutes the result.
             let mut got = ArrayD::zeros(IxDyn(base.shape()));
             let view = reversed.slice(s![..;-1, .., ..;-1]).into_dyn();
-            derivative(&view, 0, got.view_mut(), 0, axis, (axis, &st));
+            derivative(&view, &zeros, got.view_mut(), &zeros, (axis, &st));
             assert_eq!(got, want);
             // An output with its own odd strides.
             let mut big = Array::zeros((10, 6, 14));
             {
                 let o = big.slice_mut(s![..;2, .., ..;-2]).into_dyn();
-                derivative(&base.view().into_dyn(), 0, o, 0, axis, (axis, &st));
+                derivative(&base.view().into_dyn(), &zeros, o, &zeros, (axis, &st));
             }
             assert_eq!(big.slice(s![..;2, .., ..;-2]).into_dyn(), want);
         }
