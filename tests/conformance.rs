@@ -107,7 +107,6 @@ struct Case {
 struct Vectors {
     seed: u64,
     numpy: String,
-    python: String,
     cases: Vec<Case>,
 }
 
@@ -120,10 +119,9 @@ fn read_vectors(path: &Path) -> Vectors {
     });
     let mut r = Reader { b: &data, pos: 0 };
     assert_eq!(r.bytes(8), b"GRADVEC1", "not a conformance vector file");
-    assert_eq!(r.u32(), 1, "unknown vectors.bin format version");
+    assert_eq!(r.u32(), 2, "unknown vectors.bin format version");
     let seed = r.u64();
     let numpy = r.str();
-    let python = r.str();
     let n = r.u32() as usize;
     let mut cases = Vec::with_capacity(n);
     for index in 0..n {
@@ -178,7 +176,6 @@ fn read_vectors(path: &Path) -> Vectors {
     Vectors {
         seed,
         numpy,
-        python,
         cases,
     }
 }
@@ -791,9 +788,8 @@ fn numpy_conformance_vectors() {
     let start = std::time::Instant::now();
     let v = read_vectors(&path);
     eprintln!(
-        "conformance vectors: numpy {}, Python {}, generator seed {:#x}, {} cases",
+        "conformance vectors: numpy {}, generator seed {:#x}, {} cases",
         v.numpy,
-        v.python,
         v.seed,
         v.cases.len()
     );
