@@ -7,6 +7,10 @@
 //! leave every output byte untouched. Float64 all-axes cases also go through
 //! `grad_gradient_f64`, in row-major and column-major order.
 
+/// The large cases of `tests/conformance/large.txt`, stored as digests.
+#[path = "conformance/large.rs"]
+mod large;
+
 use gradient::ffi::{grad_gradient, grad_gradient_f64, grad_last_error, grad_spacing};
 use std::ffi::{CStr, c_void};
 use std::fmt::Write as _;
@@ -173,11 +177,7 @@ fn read_vectors(path: &Path) -> Vectors {
         });
     }
     assert_eq!(r.pos, data.len(), "trailing bytes in vectors.bin");
-    Vectors {
-        seed,
-        numpy,
-        cases,
-    }
+    Vectors { seed, numpy, cases }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -978,6 +978,219 @@ def family_errors():
         record(f"error edge_order 0 {name}", name, buf, v, (1, 0), [X(4, "u16"), S(0.5)], 0, expect=INVALID_EDGE_ORDER)
 
 
+# ---------------------------------------------------------------------------------------
+# Large cases: large.txt
+#
+# Arrays past every size at which the library changes path (rows of more than one
+# 512-point block, short rows taken together up to 8192 points, the thread split of arrays
+# of 2 * 2**18 elements and more), kept compact: the inputs come from an integer formula
+# that the Rust test evaluates too, and numpy's outputs are stored as digests.
+
+LARGE_FORMAT = "GRADLARGE 1"
+DIGEST_CHUNK = 1 << 16  # elements per digest
+
+LARGE_DOC = """\
+# Large conformance cases: numpy.gradient's results on arrays past the library's size
+# boundaries, as digests. Written by tests/conformance/generate.py (do not edit; see its
+# "Large cases" section); read by tests/conformance/large.rs.
+#
+# Inputs, for the C-order index i = 0 .. n-1, n = prod(shape) (integer arithmetic, then an
+# exact scaling by a power of two, so both sides build the same values on any CPU; mix is
+# defined below):
+#   values S M D     v(i) = (mix(S + i) % M - M div 2) / 2**D (u64 arithmetic, wrapping);
+#                    complex dtypes: v(i) + v(n + i) j
+#   spacing coords C S M D   x(k) = (C * k + mix(S + k) % M) / 2**D, float64; increasing
+#                    when M <= C, exactly uniform when M = 1
+# layout: C; F (column-major); S (strided: every element at twice its C-order offset,
+# axis 0 reversed). numpy is called as np.gradient(f, *varargs, axis=axes, edge_order=e),
+# varargs per spacing line: unit -> 1.0, scalar h -> float(h), f64 h -> np.float64(h).
+# threads: the thread counts to run with (all must give numpy's bytes).
+# output k: digests of output k's bytes (C order, little-endian), one per chunk of
+# 65536 elements: digest(b) = mix(S ^ len(b)) with S = sum over the 64-bit little-endian
+# words w[j] of b (zero-padded) of mix(w[j] ^ ((j + 1) * 0x9E3779B97F4A7C15)) mod 2**64
+# and mix the splitmix64 finaliser (z ^= z >> 30; z *= 0xBF58476D1CE4E5B9;
+# z ^= z >> 27; z *= 0x94D049BB133111EB; z ^= z >> 31). mix is a bijection, so a change
+# of any one word always changes the digest.
+# sample k: index and hex bytes of some elements of output k, for diagnosis.
+"""
+
+_U64 = np.uint64
+
+
+def mix64(z):
+    """The splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
+    z = z ^ (z >> _U64(30))
+    z = z * _U64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> _U64(27))
+    z = z * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def digest(b):
+    """The digest of bytes b described in LARGE_DOC."""
+    n = len(b)
+    w = np.frombuffer(bytes(b) + bytes(-n % 8), dtype="<u8").astype(np.uint64)
+    j = np.arange(1, w.size + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        s = mix64(w ^ (j * _U64(0x9E3779B97F4A7C15))).sum(dtype=np.uint64)
+        return int(mix64(np.array([int(s) ^ n], dtype=np.uint64))[0])
+
+
+def mixed(seed, start, count):
+    """mix(seed + i) for i = start .. start + count - 1, as int64 (wrapping u64 sums)."""
+    with np.errstate(over="ignore"):
+        i = np.arange(start, start + count, dtype=np.uint64) + _U64(seed)
+        return mix64(i)
+
+
+def formula_values(count, seed, m, d, start=0):
+    r = (mixed(seed, start, count) % _U64(m)).astype(np.int64)
+    assert m < 2**53
+    return np.ldexp((r - m // 2).astype(np.float64), -d)
+
+
+def formula_coords(n, c, seed, m, d):
+    r = (mixed(seed, 0, n) % _U64(m)).astype(np.int64)
+    x = c * np.arange(n, dtype=np.int64) + r
+    assert n * c < 2**53
+    return np.ldexp(x.astype(np.float64), -d)
+
+
+LARGE = []  # text blocks
+
+A = 2654435761
+VALUES = (0x6772616469656E74, 1 << 20, 10)  # multiples of 2**-10 in [-512, 512): exact in float32
+U = ("unit",)
+S03 = ("scalar", 0.3)     # a step that divides inexactly
+S025 = ("scalar", 0.25)   # a power of two
+S2 = ("scalar", 2.0)
+H64 = ("f64", 0.3)        # np.float64: float32 data computed in double precision
+XN = ("coords", 16, 7, 13, 4)  # non-uniform: steps 0.25 .. 1.75
+XU = ("coords", 3, 7, 1, 1)    # exactly uniform (step 1.5): numpy takes it as a scalar
+
+
+def large(label, name, shape, layout, spacing, eo, axes=None, threads=(1,), values=VALUES):
+    shape = tuple(shape)
+    count = math.prod(shape)
+    np_dt = DTYPES[name][1]
+    vals = formula_values(count, *values)
+    if name in COMPLEX:
+        vals = vals + 1j * formula_values(count, *values, start=count)
+    arr = vals.astype(np_dt).reshape(shape)
+    if layout == "C":
+        v = arr
+    elif layout == "F":
+        v = np.asfortranarray(arr)
+    elif layout == "S":
+        base = np.zeros(shape[:-1] + (2 * shape[-1],), np_dt)
+        v = base[..., ::2][::-1]
+        v[...] = arr[::-1]
+        v = v[::-1]
+    else:
+        raise ValueError(layout)
+    assert np.array_equal(v, arr)
+    varargs = []
+    for sp in spacing:
+        if sp[0] == "unit":
+            varargs.append(1.0)
+        elif sp[0] == "scalar":
+            varargs.append(float(sp[1]))
+        elif sp[0] == "f64":
+            varargs.append(np.float64(sp[1]))
+        else:
+            axis_len = shape[(axes if axes is not None else range(len(shape)))[len(varargs)]]
+            varargs.append(formula_coords(axis_len, *sp[1:]))
+    res = np.gradient(v, *varargs, axis=axes, edge_order=eo)
+    outs = [res] if isinstance(res, np.ndarray) else list(res)
+    lines = [f"case {label}", f"dtype {name}", "shape " + " ".join(map(str, shape)),
+             f"layout {layout}", "values " + " ".join(map(str, values)), f"edge_order {eo}",
+             "axes " + ("all" if axes is None else " ".join(map(str, axes)))]
+    for sp in spacing:
+        lines.append("spacing " + " ".join(repr(x) if isinstance(x, float) else str(x) for x in sp))
+    lines.append("threads " + " ".join(map(str, threads)))
+    for k, o in enumerate(outs):
+        assert o.dtype == out_dtype(name) and o.shape == shape
+        assert np.isfinite(o).all(), label  # digests compare bytes: no NaN payloads
+        b = np.ascontiguousarray(o).astype(o.dtype.newbyteorder("<"), copy=False).tobytes()
+        e = o.dtype.itemsize
+        step = DIGEST_CHUNK * e
+        lines.append(f"output {k} " + " ".join(f"{digest(b[p:p + step]):016x}" for p in range(0, len(b), step)))
+        picks = sorted({p for p in (0, 1, 511, 512, 8191, 8192, count // 2, count - 2, count - 1,
+                                    (A * 7) % count, (A * 13) % count) if 0 <= p < count})
+        lines.append(f"sample {k} " + " ".join(f"{p}:{b[p * e:(p + 1) * e].hex()}" for p in picks))
+    lines.append("end")
+    LARGE.append("\n".join(lines) + "\n")
+
+
+def family_large():
+    """Past every size boundary: 1-D lengths around a block (512), two blocks, a group
+    (8192) and two groups; rows of several blocks; short rows (<= 256) taken together
+    across groups; arrays of 2 * 2**18 and 3 * 2**18 elements and more on 1, 2 and 3
+    threads. Both edge orders, unit, dividing and power-of-two steps, non-uniform and
+    exactly uniform coordinates; float64, float32, complex128, complex64; C, Fortran and
+    strided layouts."""
+    cycle = [U, S03, XN, XU, S025, S2]
+    for j, n in enumerate([511, 512, 513, 1023, 1024, 1025, 8191, 8192, 8193, 2 * 8192 + 3]):
+        for eo in (1, 2):
+            sp = cycle[(2 * j + eo) % len(cycle)]
+            large(f"1-D f64 {n} eo{eo} {sp[0]}", "f64", [n], "C", [sp], eo)
+    large("1-D f64 1025 strided eo2 coords", "f64", [1025], "S", [XN], 2)
+    large("1-D f64 8193 strided eo1 scalar", "f64", [8193], "S", [S03], 1)
+    large("1-D f32 1025 eo2 scalar", "f32", [1025], "C", [S03], 2)
+    large("1-D f32 8193 eo1 coords", "f32", [8193], "C", [XN], 1)
+    large("1-D f32 8193 eo2 np.float64 step", "f32", [8193], "C", [H64], 2)
+    large("1-D c128 1025 eo2 coords", "c128", [1025], "C", [XN], 2)
+    large("1-D c128 16387 eo1 scalar", "c128", [16387], "C", [S03], 1)
+    large("1-D c64 8193 eo2 unit", "c64", [8193], "C", [U], 2)
+
+    # Rows of several blocks; short rows grouped across 8192-point groups.
+    large("2-D f64 3x1500 eo1", "f64", [3, 1500], "C", [S03, XN], 1)
+    large("2-D f64 3x1500 eo2", "f64", [3, 1500], "C", [XN, S025], 2)
+    large("2-D f64 1025x5 F eo2", "f64", [1025, 5], "F", [U, XU], 2)
+    large("2-D f32 5x1025 F eo1", "f32", [5, 1025], "F", [S03, S03], 1)
+    large("2-D f64 3000x3 eo1", "f64", [3000, 3], "C", [XN, S03], 1)
+    large("2-D f64 3000x3 eo2", "f64", [3000, 3], "C", [S025, XN], 2)
+    large("2-D f64 3000x3 strided eo2", "f64", [3000, 3], "S", [U, U], 2)
+    large("2-D f64 700x2 eo1", "f64", [700, 2], "C", [XN, U], 1)
+    large("2-D f64 700x2 eo2 axis 0", "f64", [700, 2], "C", [XN], 2, axes=(0,))
+    large("2-D f64 40x256 eo2", "f64", [40, 256], "C", [XN, S03], 2)
+    large("2-D f64 40x257 eo2", "f64", [40, 257], "C", [XN, S03], 2)
+    large("3-D f64 2x1700x5 eo1", "f64", [2, 1700, 5], "C", [U, XN, S03], 1)
+    large("3-D f64 3x1700x5 eo2", "f64", [3, 1700, 5], "C", [S03, S025, XN], 2)
+    large("3-D f32 3x1700x5 eo2", "f32", [3, 1700, 5], "C", [U, S03, XU], 2)
+    large("3-D f64 64^3 eo1", "f64", [64, 64, 64], "C", [], 1)
+    large("3-D f64 64^3 eo2", "f64", [64, 64, 64], "C", [XN, S03, XU], 2)
+    large("3-D f64 64^3 F eo2", "f64", [64, 64, 64], "F", [S03, XN, U], 2)
+    large("3-D f64 64^3 axes (2, 0) eo2", "f64", [64, 64, 64], "C", [S03, XN], 2, axes=(2, 0))
+    large("3-D c128 64^3 eo1", "c128", [64, 64, 64], "C", [S03, XN, U], 1)
+
+    # The thread split: 2 * 2**18 and 3 * 2**18 elements and more, on 1, 2 and 3 threads.
+    t = (1, 2, 3)
+    large("1-D f64 2^19 eo2 scalar", "f64", [1 << 19], "C", [S03], 2, threads=t)
+    large("1-D f64 3*2^18+5 eo1 unit", "f64", [3 * (1 << 18) + 5], "C", [U], 1, threads=t)
+    large("1-D f64 3*2^18+5 eo2 coords", "f64", [3 * (1 << 18) + 5], "C", [XN], 2, threads=t)
+    large("1-D f32 3*2^18+5 eo1 coords", "f32", [3 * (1 << 18) + 5], "C", [XN], 1, threads=t)
+    large("1-D c128 3*2^18+5 eo2 scalar", "c128", [3 * (1 << 18) + 5], "C", [S03], 2, threads=t)
+    large("1-D f64 3*2^18+5 strided eo2 coords", "f64", [3 * (1 << 18) + 5], "S", [XN], 2, threads=t)
+    large("2-D f64 1024x513 eo2", "f64", [1024, 513], "C", [S03, XN], 2, threads=t)
+    large("2-D f64 1536x513 eo1", "f64", [1536, 513], "C", [XN, S025], 1, threads=t)
+    large("2-D f64 1536x513 F eo2", "f64", [1536, 513], "F", [U, XN], 2, threads=t)
+    large("2-D f64 1536x513 strided eo2", "f64", [1536, 513], "S", [XN, S03], 2, threads=t)
+    large("2-D c128 1536x513 eo2", "c128", [1536, 513], "C", [S03, XN], 2, threads=t)
+    large("2-D f64 262145x3 eo2", "f64", [262145, 3], "C", [XN, S03], 2, threads=t)
+    large("3-D f64 3x512x520 eo2", "f64", [3, 512, 520], "C", [U, XN, S03], 2, threads=t)
+    large("3-D f64 96^3 eo2", "f64", [96, 96, 96], "C", [XN, S03, XU], 2, threads=t)
+    large("3-D f32 96^3 eo1", "f32", [96, 96, 96], "C", [S03, U, XN], 1, threads=t)
+    large("3-D f64 96^3 F eo1", "f64", [96, 96, 96], "F", [S025, XN, S03], 1, threads=t)
+
+
+def write_large(path):
+    text = LARGE_DOC + f"{LARGE_FORMAT}\nnumpy {np.__version__}\ncases {len(LARGE)}\n" + "".join(LARGE)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    print(f"{len(LARGE)} large cases, {len(text)} bytes -> {path}")
+
+
 def main():
     warnings.simplefilter("ignore", RuntimeWarning)
     np.seterr(all="ignore")
@@ -995,6 +1208,8 @@ def main():
     family_long()
     family_rank_high()
     family_errors()
+    family_large()
+    write_large(os.path.join(out_dir, "large.txt"))
 
     w = Writer()
     w.b += b"GRADVEC1"
