@@ -6,6 +6,9 @@
 //! included) must have numpy's exact bits. Error cases must return the recorded status and
 //! leave every output byte untouched. Float64 all-axes cases also go through
 //! `grad_gradient_f64`, in row-major and column-major order.
+//!
+//! The module `large` checks the arrays of `tests/conformance/large.txt`: lengths and
+//! shapes past every block, group and thread-split size, stored as formulas and digests.
 
 /// The large cases of `tests/conformance/large.txt`, stored as digests.
 #[path = "conformance/large.rs"]
@@ -441,8 +444,8 @@ fn output_layouts(index: usize, shape: &[usize], n_out: usize) -> Outputs {
 
 /// The thread count passed for a case: mostly the calling thread (1 or 0), some with 2
 /// or 3 threads (the results must not depend on it). These arrays are small, so the
-/// library keeps them on the calling thread; the split itself is tested in the core's unit
-/// tests, on small arrays, and on an array large enough to get two threads.
+/// library keeps them on the calling thread; the split itself is checked against numpy by
+/// the large cases (`large.rs`), and in the core's unit tests.
 fn n_threads(index: usize) -> usize {
     match index % 6 {
         0 | 2 => 1,

@@ -2,18 +2,19 @@
 """Conformance vectors for the `gradient` crate: numpy.gradient's results, bit for bit.
 
 Run with the pinned numpy of bindings/python/requirements-test.txt (the environment
-bindings/python/run-tests.sh creates; the committed file was made with the numpy recorded
-in it):
+bindings/python/run-tests.sh creates; the committed files were made with the numpy
+recorded in them):
 
     .venv/bin/python tests/conformance/generate.py [--out DIR]
 
-It writes `vectors.bin` next to this file (or into DIR). The output is deterministic: the
-same numpy gives the same bytes on every run and on every CPU (fixed seed, no
-hash-ordered iteration, no clock, and inputs built only from integer draws and exact
-float operations: no transcendental function, whose last bit may depend on the CPU).
-`tests/conformance/check-generated.sh` regenerates it and compares byte for byte.
-`tests/conformance.rs` reads the file, rebuilds every input with its exact memory layout,
-calls `grad_gradient` (and `grad_gradient_f64` where it applies) and compares bits.
+It writes `vectors.bin` and `large.txt` (see "Large cases" below) next to this file, or
+into DIR. The output is deterministic: the same numpy gives the same bytes on every run
+and on every CPU (fixed seed, no hash-ordered iteration, no clock, and inputs built only
+from integer draws and exact float operations: no transcendental function, whose last
+bit may depend on the CPU). `tests/conformance/check-generated.sh` regenerates both and
+compares them byte for byte with the committed ones. `tests/conformance.rs` reads
+vectors.bin, rebuilds every input with its exact memory layout, calls `grad_gradient`
+(and `grad_gradient_f64` where it applies) and compares bits.
 
 File format, version 2 (version 1 also recorded the Python version, which does not
 affect the contents). Every integer and float is little-endian. `str` is a u16 byte
