@@ -1084,12 +1084,11 @@ def large(label, name, shape, layout, spacing, eo, axes=None, threads=(1,), valu
         v = np.asfortranarray(arr)
     elif layout == "S":
         base = np.zeros(shape[:-1] + (2 * shape[-1],), np_dt)
-        v = base[..., ::2][::-1]
-        v[...] = arr[::-1]
-        v = v[::-1]
+        v = base[..., ::2][::-1]  # axis 0 reversed
+        v[...] = arr
     else:
         raise ValueError(layout)
-    assert np.array_equal(v, arr)
+    assert np.array_equal(v, arr) and v.shape == shape
     varargs = []
     for sp in spacing:
         if sp[0] == "unit":

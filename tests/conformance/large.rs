@@ -38,11 +38,17 @@ fn digest(b: &[u8]) -> u64 {
     mix(sum ^ b.len() as u64)
 }
 
+/// `2^e`, exactly (normal range only).
+fn pow2(e: i32) -> f64 {
+    assert!((-1022..=1023).contains(&e));
+    f64::from_bits(((1023 + e) as u64) << 52)
+}
+
 /// `v(i) = (mix(seed + i) % m - m / 2) / 2^d`: exact in float64 (and float32 for the
 /// values used), the same on every CPU.
 fn value(i: u64, (seed, m, d): (u64, u64, i32)) -> f64 {
     let r = (mix(seed.wrapping_add(i)) % m) as i64 - (m / 2) as i64;
-    r as f64 * 2f64.powi(-d)
+    r as f64 * pow2(-d)
 }
 
 enum Sp {
@@ -235,7 +241,7 @@ fn build_input(case: &Large) -> (Buf, isize, Vec<isize>) {
 
 fn coordinates(n: usize, (c, seed, m, d): (u64, u64, u64, i32)) -> Vec<f64> {
     (0..n as u64)
-        .map(|k| (c * k + mix(seed.wrapping_add(k)) % m) as f64 * 2f64.powi(-d))
+        .map(|k| (c * k + mix(seed.wrapping_add(k)) % m) as f64 * pow2(-d))
         .collect()
 }
 
@@ -359,6 +365,21 @@ fn run(
         .iter()
         .map(|(b, origin, strides)| {
             let bytes = bufs[*b].bytes();
+            if *strides == c {
+                return bytes[..count * osz].to_vec();
+            }
+            // Interleaved: C order with every stride times the same gap (no position list).
+            let gap = strides[ndim - 1] as usize;
+            if strides.iter().zip(&c).all(|(&s, &c)| s == c * gap as isize) {
+                let mut o = Vec::with_capacity(count * osz);
+                for element in bytes[*origin as usize * osz..]
+                    .chunks(gap * osz)
+                    .take(count)
+                {
+                    o.extend_from_slice(&element[..osz]);
+                }
+                return o;
+            }
             let mut o = Vec::with_capacity(count * osz);
             for p in c_positions(&case.shape, *origin, strides) {
                 o.extend_from_slice(&bytes[p as usize * osz..][..osz]);
@@ -449,6 +470,11 @@ fn numpy_large_cases() {
                 assert_eq!(outs.len(), case.digests.len(), "{what}: output count");
                 let mut msg = String::new();
                 for (k, got) in outs.into_iter().enumerate() {
+                    // Bytes equal to an earlier run's, which had numpy's digests, have
+                    // them too: only the first run of each output is digested in full.
+                    if reference[k].as_ref() == Some(&got) {
+                        continue;
+                    }
                     if digests(&got, osz) == case.digests[k] {
                         reference[k].get_or_insert(got);
                     } else {
