@@ -5,7 +5,10 @@
 #      C example, all against the freshly built library;
 #   2. the Python binding's tests against numpy (pytest + hypothesis, at least 2,000
 #      generated cases), in a virtual environment `.venv` that bindings/python/run-tests.sh
-#      creates and fills with pinned versions.
+#      creates and fills with pinned versions;
+#   3. that the committed conformance files are what their generator writes with that
+#      pinned numpy (tests/conformance/check-generated.sh; about a second; skipped without
+#      numpy, except under CI=true).
 # Needs only the Rust toolchain, a C compiler and python3 with venv and pip.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,3 +17,5 @@ cargo test
 
 cargo build
 GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/python/run-tests.sh -q
+
+sh tests/conformance/check-generated.sh

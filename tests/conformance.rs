@@ -6,6 +6,13 @@
 //! included) must have numpy's exact bits. Error cases must return the recorded status and
 //! leave every output byte untouched. Float64 all-axes cases also go through
 //! `grad_gradient_f64`, in row-major and column-major order.
+//!
+//! The module `large` checks the arrays of `tests/conformance/large.txt`: lengths and
+//! shapes past every block, group and thread-split size, stored as formulas and digests.
+
+/// The large cases of `tests/conformance/large.txt`, stored as digests.
+#[path = "conformance/large.rs"]
+mod large;
 
 use gradient::ffi::{grad_gradient, grad_gradient_f64, grad_last_error, grad_spacing};
 use std::ffi::{CStr, c_void};
@@ -107,7 +114,6 @@ struct Case {
 struct Vectors {
     seed: u64,
     numpy: String,
-    python: String,
     cases: Vec<Case>,
 }
 
@@ -120,10 +126,9 @@ fn read_vectors(path: &Path) -> Vectors {
     });
     let mut r = Reader { b: &data, pos: 0 };
     assert_eq!(r.bytes(8), b"GRADVEC1", "not a conformance vector file");
-    assert_eq!(r.u32(), 1, "unknown vectors.bin format version");
+    assert_eq!(r.u32(), 2, "unknown vectors.bin format version");
     let seed = r.u64();
     let numpy = r.str();
-    let python = r.str();
     let n = r.u32() as usize;
     let mut cases = Vec::with_capacity(n);
     for index in 0..n {
@@ -175,12 +180,7 @@ fn read_vectors(path: &Path) -> Vectors {
         });
     }
     assert_eq!(r.pos, data.len(), "trailing bytes in vectors.bin");
-    Vectors {
-        seed,
-        numpy,
-        python,
-        cases,
-    }
+    Vectors { seed, numpy, cases }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -444,8 +444,8 @@ fn output_layouts(index: usize, shape: &[usize], n_out: usize) -> Outputs {
 
 /// The thread count passed for a case: mostly the calling thread (1 or 0), some with 2
 /// or 3 threads (the results must not depend on it). These arrays are small, so the
-/// library keeps them on the calling thread; the split itself is tested in the core's unit
-/// tests, on small arrays, and on an array large enough to get two threads.
+/// library keeps them on the calling thread; the split itself is checked against numpy by
+/// the large cases (`large.rs`), and in the core's unit tests.
 fn n_threads(index: usize) -> usize {
     match index % 6 {
         0 | 2 => 1,
@@ -791,9 +791,8 @@ fn numpy_conformance_vectors() {
     let start = std::time::Instant::now();
     let v = read_vectors(&path);
     eprintln!(
-        "conformance vectors: numpy {}, Python {}, generator seed {:#x}, {} cases",
+        "conformance vectors: numpy {}, generator seed {:#x}, {} cases",
         v.numpy,
-        v.python,
         v.seed,
         v.cases.len()
     );
