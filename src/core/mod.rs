@@ -142,6 +142,8 @@ pub(crate) struct Jobs<'a, V: Value> {
 }
 
 impl<'a, V: Value> Jobs<'a, V> {
+    /// Inlined into [`Plan::build`], for the same reason.
+    #[inline(always)]
     fn new(
         shape: &[usize],
         spacing: &[Spacing<'a>],
@@ -157,7 +159,7 @@ impl<'a, V: Value> Jobs<'a, V> {
         };
         if let Some(&axis) = axes
             .iter()
-            .find(|&&a| shape[a] < usize::from(edge_order) + 1)
+            .find(|&&a| shape[a] < stencil::min_len(edge_order))
         {
             return Err(GradError::AxisTooShort {
                 axis,

@@ -131,7 +131,9 @@ impl<'a, T: Element> Plan<'a, T> {
     }
 
     /// [`Plan::new`] from the options' parts, borrowed: a one-call function's plan, made
-    /// without allocating for them.
+    /// without allocating for them. Inlined, so that the plan is built where the caller
+    /// keeps it rather than moved there (it is several hundred bytes).
+    #[inline(always)]
     pub(crate) fn build(
         shape: &[usize],
         spacing: &[Spacing<'a>],
@@ -241,5 +243,161 @@ impl<'a, T: Element> Plan<'a, T> {
                 expected: self.jobs.outputs,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Coordinates, gradient};
+    use ndarray::{Array1, Array2, Array3, ShapeBuilder, arr1};
+
+    fn data(shape: (usize, usize), seed: usize) -> Array2<f64> {
+        Array2::from_shape_fn(shape, |(i, j)| {
+            (((i * 31 + j * 7 + seed * 13) * 2654435761) % 1000) as f64 / 8.0
+        })
+    }
+
+    #[test]
+    fn a_plan_executed_many_times_gives_the_one_call_bits() {
+        let x = Array1::from_shape_fn(9, |j| j as f64 + (j % 3) as f64 * 0.25);
+        let spacing = [
+            Spacing::Coordinates(Coordinates::F64(x.view())),
+            Spacing::ScalarF64(0.3),
+        ];
+        let options = Options::new()
+            .spacing(&spacing)
+            .axes(&[-1, 0])
+            .edge_order(2);
+        let plan = Plan::<f64>::new(&[7, 9], &options).unwrap();
+        assert_eq!((plan.shape(), plan.outputs()), (&[7, 9][..], 2));
+        for seed in 0..4 {
+            let f = data((7, 9), seed);
+            let want = gradient(f.view(), &spacing, Some(&[-1, 0]), 2).unwrap();
+            // Outputs in Fortran order: any layout will do.
+            let mut out = [Array2::zeros((7, 9).f()), Array2::zeros((7, 9).f())];
+            let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+            plan.execute(f.view(), &mut views).unwrap();
+            assert_eq!(out[0], want[0], "seed {seed}");
+            assert_eq!(out[1], want[1], "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn options_are_checked_by_the_plan_in_numpys_order() {
+        let options = Options::new().axes(&[0, 2]).edge_order(3);
+        assert_eq!(
+            Plan::<f32>::new(&[4, 4], &options).unwrap_err(),
+            GradError::AxisOutOfBounds { axis: 2, ndim: 2 }
+        );
+        let options = options.all_axes();
+        assert_eq!(
+            Plan::<f32>::new(&[4, 4], &options).unwrap_err(),
+            GradError::EdgeOrder { given: 3 }
+        );
+        let options = options.edge_order(2).spacing(&[Spacing::Unit; 3]);
+        assert_eq!(
+            Plan::<i16>::new(&[4, 4], &options).unwrap_err(),
+            GradError::SpacingCount { given: 3, axes: 2 }
+        );
+        assert_eq!(
+            Plan::<u8>::new(&[2, 4], &Options::default().edge_order(2)).unwrap_err(),
+            GradError::AxisTooShort {
+                axis: 0,
+                len: 2,
+                edge_order: 2
+            }
+        );
+    }
+
+    #[test]
+    fn execution_checks_the_arrays_and_writes_nothing_on_error() {
+        let plan = Plan::<f64>::new(&[3, 4], &Options::new()).unwrap();
+        let f = data((3, 4), 0);
+        let mut out = [
+            Array2::from_elem((3, 4), 7.0),
+            Array2::from_elem((3, 4), 7.0),
+        ];
+        let other = data((4, 3), 0);
+        let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+        assert_eq!(
+            plan.execute(other.view(), &mut views),
+            Err(GradError::InputShape {
+                shape: vec![4, 3],
+                expected: vec![3, 4]
+            })
+        );
+        assert_eq!(
+            plan.execute(f.view(), &mut views[..1]),
+            Err(GradError::OutputCount {
+                given: 1,
+                expected: 2
+            })
+        );
+        let mut wrong = Array2::zeros((3, 5));
+        let mut mixed = [views.remove(0), wrong.view_mut()];
+        assert_eq!(
+            plan.execute(f.view(), &mut mixed),
+            Err(GradError::OutputShape {
+                output: 1,
+                shape: vec![3, 5],
+                expected: vec![3, 4]
+            })
+        );
+        drop((mixed, views));
+        assert!(out.iter().flatten().all(|&v| v == 7.0));
+    }
+
+    #[test]
+    fn one_plan_serves_many_threads_at_once() {
+        fn shared<T: Send + Sync>(_: &T) {}
+        let plan =
+            Plan::<f64>::new(&[40, 30], &Options::new().spacing(&[Spacing::Scalar(0.5)])).unwrap();
+        shared(&plan);
+        std::thread::scope(|scope| {
+            for seed in 0..8 {
+                let plan = &plan;
+                scope.spawn(move || {
+                    let f = data((40, 30), seed);
+                    let want = gradient(f.view(), &[Spacing::Scalar(0.5)], None, 1).unwrap();
+                    for _ in 0..20 {
+                        let mut out = [Array2::zeros((40, 30)), Array2::zeros((40, 30))];
+                        let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+                        plan.execute(f.view(), &mut views).unwrap();
+                        assert_eq!(&out[..], &want[..]);
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn plans_take_every_element_type_and_thread_count() {
+        // numpy: np.gradient(np.array([[1,2,6],[3,4,5]], dtype=np.int8), 2.0)
+        let f = ndarray::arr2(&[[1i8, 2, 6], [3, 4, 5]]);
+        let plan =
+            Plan::<i8>::new(&[2, 3], &Options::new().spacing(&[Spacing::Scalar(2.0)])).unwrap();
+        let mut out = [Array2::zeros((2, 3)), Array2::zeros((2, 3))];
+        let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+        plan.execute(f.view(), &mut views).unwrap();
+        assert_eq!(out[0], ndarray::arr2(&[[1.0, 1.0, -0.5], [1.0, 1.0, -0.5]]));
+        assert_eq!(out[1], ndarray::arr2(&[[0.5, 1.25, 2.0], [0.5, 0.5, 0.5]]));
+        // A 3-D array large enough for two threads: the bits of one.
+        let shape = (64, 64, 130);
+        let f = Array3::from_shape_fn(shape, |(i, j, k)| ((i * 7 + j * 3 + k) % 17) as f32);
+        let one = Plan::<f32>::new(&[64, 64, 130], &Options::new()).unwrap();
+        let two = Plan::<f32>::new(&[64, 64, 130], &Options::new().threads(2)).unwrap();
+        let run = |plan: &Plan<'_, f32>| {
+            let mut out: Vec<Array3<f32>> = (0..3).map(|_| Array3::zeros(shape)).collect();
+            let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+            plan.execute(f.view(), &mut views).unwrap();
+            out
+        };
+        assert_eq!(run(&one), run(&two));
+        // An empty request and a 1-D one.
+        let none = Plan::<f64>::new(&[5], &Options::new().axes(&[])).unwrap();
+        assert_eq!(none.outputs(), 0);
+        none.execute(arr1(&[1.0, 2.0, 3.0, 4.0, 5.0]).view(), &mut [])
+            .unwrap();
     }
 }

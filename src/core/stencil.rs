@@ -124,6 +124,13 @@ const END_POINTS: usize = 1;
 /// The number of boundary points of an axis: `head() + tail()` of every [`Stencil`].
 pub(crate) const BOUNDARY: usize = 2 * END_POINTS;
 
+/// The fewest samples an axis needs for edge formulas of `edge_order`: a one-sided
+/// difference of order k reads k + 1 samples (numpy's "at least (edge_order + 1) elements
+/// are required").
+pub(crate) fn min_len(edge_order: u8) -> usize {
+    usize::from(edge_order) + 1
+}
+
 /// All coefficients of one axis of length `len`, held in the real type `R` of the
 /// working precision. `len` is at least `head() + tail()`.
 #[derive(Clone, Debug, PartialEq)]
