@@ -142,14 +142,24 @@ pub(crate) struct Jobs<'a, V: Value> {
 }
 
 impl<'a, V: Value> Jobs<'a, V> {
-    /// Inlined into [`Plan::build`], for the same reason.
-    #[inline(always)]
-    fn new(
+    /// No jobs yet: [`Jobs::fill`] makes them.
+    fn empty() -> Self {
+        Jobs {
+            outputs: 0,
+            jobs: PerAxis::new(),
+        }
+    }
+
+    /// Performs every check, in numpy's order, and makes one job per requested axis of an
+    /// array of `shape`, in place (the list is several hundred bytes: a small call spends
+    /// more on moving it than on filling it). On error `self` is left with no jobs.
+    fn fill(
+        &mut self,
         shape: &[usize],
         spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: i32,
-    ) -> Result<Self, GradError> {
+    ) -> Result<(), GradError> {
         let axes = normalize_axes(axes, shape.len())?;
         let spacings = spacing::parse(spacing, &axes, shape)?;
         let edge_order = match edge_order {
@@ -167,25 +177,25 @@ impl<'a, V: Value> Jobs<'a, V> {
                 edge_order,
             });
         }
+        self.outputs = axes.len();
+        self.jobs.clear();
         let count: usize = shape.iter().product();
         if count == 0 {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
-            return Ok(Jobs {
-                outputs: axes.len(),
-                jobs: PerAxis::new(),
-            });
+            return Ok(());
         }
-        let mut plan = Jobs {
-            outputs: axes.len(),
-            jobs: PerAxis::new(),
-        };
-        // Pushed one by one: collecting into a `Result` would move the list.
         for (&axis, sp) in axes.iter().zip(spacings) {
             let lanes = count / shape[axis];
-            let stencil = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes)?;
-            plan.jobs.push((axis, stencil));
+            let made = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes);
+            match made {
+                Ok(stencil) => self.jobs.push((axis, stencil)),
+                Err(e) => {
+                    self.jobs.clear();
+                    return Err(e);
+                }
+            }
         }
-        Ok(plan)
+        Ok(())
     }
 
     /// Computes every output, on up to `threads` threads (each output element is computed
@@ -466,8 +476,9 @@ mod tests {
         out: &mut [ArrayViewMutD<'_, f64>],
         pieces: usize,
     ) {
-        let plan = Jobs::<f64>::new(f.shape(), spacing, None, edge_order).unwrap();
-        plan.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
+        let mut jobs = Jobs::<f64>::empty();
+        jobs.fill(f.shape(), spacing, None, edge_order).unwrap();
+        jobs.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
     }
 
     #[test]

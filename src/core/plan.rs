@@ -131,9 +131,7 @@ impl<'a, T: Element> Plan<'a, T> {
     }
 
     /// [`Plan::new`] from the options' parts, borrowed: a one-call function's plan, made
-    /// without allocating for them. Inlined, so that the plan is built where the caller
-    /// keeps it rather than moved there (it is several hundred bytes).
-    #[inline(always)]
+    /// without allocating for them.
     pub(crate) fn build(
         shape: &[usize],
         spacing: &[Spacing<'a>],
@@ -141,12 +139,35 @@ impl<'a, T: Element> Plan<'a, T> {
         edge_order: i32,
         threads: usize,
     ) -> Result<Self, GradError> {
-        Ok(Plan {
-            jobs: Jobs::new(shape, spacing, axes, edge_order)?,
+        let mut plan = Plan::empty(shape, threads);
+        plan.fill(spacing, axes, edge_order)?;
+        Ok(plan)
+    }
+
+    /// A plan for `shape` and `threads` with no outputs yet: [`Plan::fill`] completes it.
+    /// With `fill`, a caller builds a plan where it keeps it, without moving it (several
+    /// hundred bytes), which a call on a small array would notice.
+    pub(crate) fn empty(shape: &[usize], threads: usize) -> Self {
+        Plan {
             shape: PerAxis::from_slice(shape),
+            jobs: Jobs::empty(),
             threads,
             element: PhantomData,
-        })
+        }
+    }
+
+    /// Performs numpy's checks and computes the coefficients for `spacing`, `axes` and
+    /// `edge_order` (see [`Plan::new`]).
+    ///
+    /// # Errors
+    /// As [`Plan::new`]; the plan then has no outputs.
+    pub(crate) fn fill(
+        &mut self,
+        spacing: &[Spacing<'a>],
+        axes: Option<&[isize]>,
+        edge_order: i32,
+    ) -> Result<(), GradError> {
+        self.jobs.fill(&self.shape, spacing, axes, edge_order)
     }
 
     /// The shape the plan was made for.

@@ -442,7 +442,8 @@ impl Arrays {
         reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
     ) -> Result<(), Failure> {
         with_dtype!(self.dtype, T => {
-            let plan = Plan::<T>::build(&self.shape, spacing, axes, edge_order, threads)?;
+            let mut plan = Plan::<T>::empty(&self.shape, threads);
+            plan.fill(spacing, axes, edge_order)?;
             let (input, outputs) = self.place(f, out, reads)?;
             if input.is_empty() {
                 return Ok(());

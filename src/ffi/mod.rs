@@ -233,14 +233,15 @@ pub unsafe extern "C" fn grad_gradient_f64(
             // SAFETY: a non-NULL `spacing` holds `ndim` doubles (contract); checked by `borrow`.
             false => Some(unsafe { borrow(spacing, ndim, &"spacing") }?),
         };
-        // Stage 4: sizes, the output buffer's among them.
+        // Stage 4: sizes (each output has the input's), then the output buffer's.
         let input_strides = match column_major {
             true => f_strides(&shape),
             false => validate::c_strides(&shape),
         };
+        let (dtype, outputs) = (grad_dtype::F64, OutputStrides::LikeInput);
+        let arrays = Arrays::new(dtype, shape, Some(input_strides), outputs, ndim)?;
         let itemsize = size_of::<f64>();
-        validate::size(&shape, &input_strides, itemsize, &"f")?;
-        let count: usize = shape.iter().product(); // fits: checked by `size`
+        let count: usize = arrays.shape().iter().product(); // fits: checked by `Arrays::new`
         // `count` doubles fit in isize::MAX bytes; `ndim` times that may not.
         let needed = count
             .checked_mul(ndim)
@@ -264,8 +265,6 @@ pub unsafe extern "C" fn grad_gradient_f64(
             .iter()
             .flat_map(|h| h.iter().map(|&h| Spacing::Scalar(h)))
             .collect();
-        let (dtype, outputs) = (grad_dtype::F64, OutputStrides::LikeInput);
-        let arrays = Arrays::new(dtype, shape, Some(input_strides), outputs, ndim)?;
         // Stages 5 to 7: output k is the block at `out + k * count`.
         let out = Outputs::Stacked {
             base: out as usize,
