@@ -251,19 +251,26 @@ def _replay_numpy_axis(fdtype: np.dtype, otype: np.dtype, n: int, ax_dx, edge_or
             out[-1:] = a * f[-3:-2] + b * f[-2:-1] + c * f[-1:]
 
 
+_MASKED = "masked arrays are not supported (pass .filled(...) or .data)"
+
+
 def _data_scope(f: np.ndarray):
     """Why ``f`` is outside the C ABI's scope (None if inside)."""
     if isinstance(f, np.ma.MaskedArray):
-        return "masked arrays are not supported (pass .filled(...) or .data)"
-    if _c_dtype(f.dtype) is None or f.dtype.kind not in "fciu":
-        return (f"arrays of dtype {f.dtype} are not supported: float64, float32, "
+        return _MASKED
+    return _dtype_scope(f.dtype)
+
+
+def _dtype_scope(dt: np.dtype):
+    """Why data of dtype ``dt`` is outside the C ABI's scope (None if inside)."""
+    if _c_dtype(dt) is None or dt.kind not in "fciu":
+        return (f"arrays of dtype {dt} are not supported: float64, float32, "
                 "complex128, complex64 and integer types are")
     return None
 
 
-def _output_dtype(f: np.ndarray) -> np.dtype:
-    """numpy's ``otype``."""
-    dt = f.dtype
+def _output_dtype(dt: np.dtype) -> np.dtype:
+    """numpy's ``otype`` for data of dtype ``dt``."""
     if dt.type is np.datetime64:
         return np.dtype(dt.name.replace("datetime", "timedelta"))
     if dt.type is np.timedelta64 or np.issubdtype(dt, np.inexact):
@@ -271,11 +278,10 @@ def _output_dtype(f: np.ndarray) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _converted_dtype(f: np.ndarray) -> np.dtype:
-    """The dtype numpy computes on (after its own conversions of ``f``)."""
-    dt = f.dtype
+def _converted_dtype(dt: np.dtype) -> np.dtype:
+    """The dtype numpy computes on (after its own conversions of data of dtype ``dt``)."""
     if dt.type is np.datetime64:
-        return _output_dtype(f)
+        return _output_dtype(dt)
     if np.issubdtype(dt, np.integer) and dt.type is not np.timedelta64:
         return np.dtype(np.float64)
     return dt
@@ -410,7 +416,43 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
 
     # 1. The data, as numpy converts it.
     f = np.asanyarray(f)
-    N = f.ndim
+
+    # 2 to 5: numpy's checks of the other arguments.
+    args = _check_arguments(f.shape, f.dtype, _data_scope(f), varargs, axis, edge_order)
+
+    # 6 and 7: outputs, then one call.
+    def run(src, f_strides, targets, out_strides):
+        _lib.call_gradient(_c_dtype(src.dtype), _lib.array_address(src), src.shape,
+                           f_strides, args.spacing(), args.axes, args.eo,
+                           [_lib.array_address(t) for t in targets], out_strides, n_threads)
+
+    return _compute(f, out, args, run, coordinates_read=True)
+
+
+class _Arguments:
+    """gradient()'s arguments other than ``f``, ``out`` and ``workers``, after numpy's
+    checks (steps 2 to 5), for data of one shape and dtype."""
+
+    __slots__ = ("axes", "dx", "eo", "n_varargs", "otype")
+
+    def __init__(self, axes, dx, eo, n_varargs, otype):
+        self.axes = axes            # tuple of non-negative ints
+        self.dx = dx                # one _Unit/_Scalar/_Coordinates per axis
+        self.eo = eo                # 1 or 2
+        self.n_varargs = n_varargs  # len(varargs): 0 means unit spacing
+        self.otype = otype          # numpy's output dtype
+
+    def spacing(self) -> list:
+        """The ``grad_spacing`` list of the C ABI (empty for unit spacing)."""
+        return [] if self.n_varargs == 0 else [s.spacing() for s in self.dx]
+
+
+def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
+                     edge_order) -> _Arguments:
+    """Steps 2 to 5 of gradient() for data of ``shape`` and ``dtype`` (``data_unsupported``:
+    why the data is outside the C ABI's scope, or None): numpy's checks in numpy's order,
+    raising numpy's exceptions, then TypeError for anything outside the scope."""
+    N = len(shape)
 
     # 2. Axes: numpy's own normalisation (AxisError, ValueError, TypeError).
     if axis is None:
@@ -434,7 +476,7 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
                 continue
             elif distances.ndim != 1:
                 raise ValueError("distances must be either scalars or 1d")
-            if len(distances) != f.shape[axes[i]]:
+            if len(distances) != shape[axes[i]]:
                 raise ValueError("when 1d, distances must match "
                                  "the length of the corresponding dimension")
             dx.append(_Coordinates(distances))
@@ -450,22 +492,39 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
 
     # 5. Per axis, in order: numpy's "too small" check, then numpy's own exceptions for
     #    inputs the C library cannot take.
-    f_unsupported = _data_scope(f)
     unsupported = None  # with no axis to compute, numpy does no arithmetic: () for any dtype
-    otype = _output_dtype(f)
+    otype = _output_dtype(dtype)
     for ax, spec in zip(axes, dx):
-        if f.shape[ax] < eo + 1:
+        if shape[ax] < eo + 1:
             raise ValueError(_TOO_SMALL)
-        if f_unsupported or spec.unsupported:
-            _replay_numpy_axis(_converted_dtype(f), otype, f.shape[ax],
+        if data_unsupported or spec.unsupported:
+            _replay_numpy_axis(_converted_dtype(dtype), otype, shape[ax],
                                spec.numpy_spacing(), eo)
-            unsupported = unsupported or f_unsupported or spec.unsupported
+            unsupported = unsupported or data_unsupported or spec.unsupported
         if eo == 2 and getattr(spec, "kind", None) == _lib.SPACING_SCALAR and spec.value == 0:
             # numpy computes the edge coefficients as `-1.5 / h`: with a Python number,
             # that is Python's own division, which raises for a zero step.
             raise ZeroDivisionError("float division by zero")
     if unsupported:
         raise TypeError(f"gradient: {unsupported}")
+    return _Arguments(axes, dx, eo, n, otype)
+
+
+def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
+    """Steps 6 and 7 of gradient(): checks ``out`` (or allocates the outputs as numpy
+    does), passes operands the C ABI cannot describe in place through copies, and calls
+    ``run(src, f_strides, targets, out_strides)`` for the one C computation of every axis
+    (``src``: the data as the library reads it; ``f_strides`` its element strides;
+    ``targets`` the arrays it writes, ``out_strides`` theirs). Returns gradient()'s result.
+
+    ``coordinates_read``: the library reads the caller's coordinate arrays during the
+    call (grad_gradient), so an output must not share memory with them; a plan reads its
+    own copy.
+    """
+    axes = args.axes
+    len_axes = len(axes)
+    dx = args.dx
+    otype = args.otype
 
     # 6. Outputs.
     if len_axes == 0:
@@ -493,14 +552,15 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
             t = np.empty(o.shape, dtype=o.dtype.newbyteorder("="))
             targets.append(t)
             copies_back.append((o, t))
-    coords_copied = any(isinstance(s, _Coordinates) and s.copied for s in dx)
+    coords_copied = coordinates_read and any(
+        isinstance(s, _Coordinates) and s.copied for s in dx)
     if out is not None and (src is not base or copies_back or coords_copied):
-        reads = [("f", base)] + [(f"the coordinates of axis {ax}", s.given)
-                                 for ax, s in zip(axes, dx) if isinstance(s, _Coordinates)]
+        reads = [("f", base)]
+        if coordinates_read:
+            reads += [(f"the coordinates of axis {ax}", s.given)
+                      for ax, s in zip(axes, dx) if isinstance(s, _Coordinates)]
         _check_aliasing(finals, reads)
 
-    spacing = [] if n == 0 else [s.spacing() for s in dx]
-    c_dtype = _c_dtype(src.dtype)
     out_strides = [_element_strides(t) for t in targets]
 
     # complex64 data, an int8/int16/uint8/uint16 numpy scalar spacing, edge_order 1:
@@ -509,14 +569,12 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     # two small extra calls on the first and last two samples of that axis, computed
     # before the main call so that a failure still leaves `out` untouched.
     edge_fixes = []
-    if eo == 1 and src.dtype.kind == "c" and src.dtype.itemsize == 8:
+    if args.eo == 1 and src.dtype.kind == "c" and src.dtype.itemsize == 8:
         for k, (ax, s) in enumerate(zip(axes, dx)):
             if s.small_int:
                 edge_fixes.append((k, ax, _edges_in_data_precision(src, ax, s)))
 
-    _lib.call_gradient(c_dtype, _lib.array_address(src), src.shape, f_strides, spacing,
-                       axes, eo, [_lib.array_address(t) for t in targets], out_strides,
-                       n_threads)
+    run(src, f_strides, targets, out_strides)
     for k, ax, (first, last) in edge_fixes:
         idx = [slice(None)] * src.ndim
         idx[ax] = 0
