@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import operator
+import sys
 import threading
 import weakref
 
@@ -27,6 +28,14 @@ import numpy as np
 from . import _api, _lib
 
 __all__ = ["Plan"]
+
+_ndarray = np.ndarray
+_execute = _lib.grad_plan_execute
+_pointer_at = _lib._pointer_at
+#: Where an ndarray keeps its data pointer (see ``_lib._data_pointer_offset``); None
+#: (other interpreters) turns the fast path off.
+_OFFSET = _lib._DATA_OFFSET
+_MISALIGNED = _lib.Status.MISALIGNED
 
 #: Layouts (input strides, output strides) a plan keeps a C plan for, the planned one
 #: included. Calls on further layouts make and free a C plan each time.
@@ -58,6 +67,8 @@ def _shape_tuple(shape) -> tuple:
 def _check_lengths(dims: tuple) -> tuple:
     if any(n < 0 for n in dims):
         raise ValueError("negative dimensions are not allowed")
+    if any(n > sys.maxsize for n in dims):
+        raise ValueError("Maximum allowed dimension exceeded")  # numpy's words
     return dims
 
 
@@ -92,6 +103,8 @@ def _planned_layout(shape, dtype: np.dtype, strides):
         except TypeError:
             raise TypeError(f"strides must be None or a sequence of ints, not "
                             f"{strides!r}") from None
+        if any(abs(s) > sys.maxsize for s in byte_strides):
+            raise ValueError(f"strides {byte_strides} do not fit in a ptrdiff_t")
         if len(byte_strides) != len(shape):
             raise ValueError(f"strides has {len(byte_strides)} entries for a shape of "
                              f"{len(shape)} axes")
@@ -319,7 +332,7 @@ class Plan:
         self._fdt = _native_dtype(dtype)
         needs_edge_calls = (args.eo == 1 and self._fdt.kind == "c" and self._fdt.itemsize == 8
                             and any(s.small_int for s in args.dx))
-        if not needs_edge_calls:
+        if not needs_edge_calls and _OFFSET is not None:
             self._f_bytes = byte_strides
 
     def _new_c_plan(self, f_strides, out_strides) -> int:
@@ -395,46 +408,66 @@ class Plan:
 
     def __call__(self, f, out=None):
         """The gradient of ``f`` (see the class documentation, Notes: Calls)."""
-        if (type(f) is np.ndarray and f.strides == self._f_bytes and f.shape == self._shape
+        # The fast path: every test is an attribute comparison, every pointer one read.
+        if (type(f) is _ndarray and f.strides == self._f_bytes and f.shape == self._shape
                 and (f.dtype is self._fdt or f.dtype == self._fdt)):
-            n = self._n_out
-            if out is None:
-                inv = self._out_inverse
-                if inv is None:
-                    outs = [np.empty(self._shape, self._otype) for _ in range(n)]
+            otype = self._otype
+            if self._n_out == 1:
+                if out is None:
+                    inv = self._out_inverse
+                    o = (np.empty(self._shape, otype) if inv is None else
+                         np.empty(self._out_perm_shape, otype).transpose(inv))
+                elif (type(out) is _ndarray and out.strides == self._out_bytes
+                      and out.shape == self._shape and (out.dtype is otype or out.dtype == otype)
+                      and out.flags.writeable):
+                    o = out
                 else:
-                    outs = [np.empty(self._out_perm_shape, self._otype).transpose(inv)
-                            for _ in range(n)]
-            elif type(out) is np.ndarray:
-                outs = [out] if n == 1 else None
-            elif type(out) is tuple or type(out) is list:
-                outs = out if len(out) == n else None
-            else:
-                outs = None
-            if outs is not None:
+                    return self._call(f, out)
                 try:
                     ptrs = self._tls.ptrs
                 except AttributeError:
-                    ptrs = self._tls.ptrs = (ctypes.c_void_p * n)()
-                otype, shape, out_bytes = self._otype, self._shape, self._out_bytes
-                address = _lib.array_address
-                k = 0
-                for o in outs:
-                    if out is not None and not (
-                            type(o) is np.ndarray and o.shape == shape
-                            and o.strides == out_bytes and (o.dtype is otype or o.dtype == otype)
-                            and o.flags.writeable):
-                        break
-                    ptrs[k] = address(o)
-                    k += 1
-                else:
-                    status = _lib.grad_plan_execute(self._handle, address(f), ptrs, n)
+                    ptrs = self._tls.ptrs = (ctypes.c_void_p * 1)()
+                ptrs[0] = _pointer_at(id(o) + _OFFSET).value
+                status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, 1)
+                if status == 0:
+                    return o
+            else:
+                outs = self._fast_outputs(out)
+                if outs is not None:
+                    n = len(outs)
+                    try:
+                        ptrs = self._tls.ptrs
+                    except AttributeError:
+                        ptrs = self._tls.ptrs = (ctypes.c_void_p * n)()
+                    for k in range(n):
+                        ptrs[k] = _pointer_at(id(outs[k]) + _OFFSET).value
+                    status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, n)
                     if status == 0:
-                        return outs[0] if n == 1 else tuple(outs)
-                    if status != _lib.Status.MISALIGNED:
-                        raise _lib.error_for_status(status)
-                    # Misaligned data: nothing was written; the general path copies.
+                        return tuple(outs)
+                else:
+                    return self._call(f, out)
+            if status != _MISALIGNED:
+                raise _lib.error_for_status(status)
+            # Misaligned data or output: nothing was written; the general path copies.
         return self._call(f, out)
+
+    def _fast_outputs(self, out):
+        """The outputs of a fast call with more than one axis (allocated, or the caller's
+        if they all have the planned output layout), or None."""
+        otype, n = self._otype, self._n_out
+        if out is None:
+            inv = self._out_inverse
+            if inv is None:
+                return [np.empty(self._shape, otype) for _ in range(n)]
+            return [np.empty(self._out_perm_shape, otype).transpose(inv) for _ in range(n)]
+        if (type(out) is not tuple and type(out) is not list) or len(out) != n:
+            return None
+        shape, out_bytes = self._shape, self._out_bytes
+        for o in out:
+            if not (type(o) is _ndarray and o.strides == out_bytes and o.shape == shape
+                    and (o.dtype is otype or o.dtype == otype) and o.flags.writeable):
+                return None
+        return out
 
     def _call(self, f, out):
         """Every call outside the fast path: gradient()'s steps 6 and 7 (``_compute``)

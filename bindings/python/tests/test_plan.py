@@ -1,0 +1,426 @@
+"""gradient.Plan: the same results as numpy.gradient (bit for bit) and the same errors as
+gradient() (type and message), reuse, layouts, freeing and threads."""
+
+import doctest
+import gc
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.exceptions import AxisError
+
+import gradient as gradient_package
+from _support import (Layout, assert_bitwise, assert_bitwise_array, count, examples,
+                      gradient_cases, layouts, numpy_gradient, outcome, public_type,
+                      random_values)
+from gradient import Plan, _lib, _plan, gradient
+from test_errors import NUMPY_ERRORS, UNSUPPORTED, maybe_bad_calls
+
+
+def _describable(f: np.ndarray) -> bool:
+    """Whether ``f.strides`` can be given as a plan's ``strides`` (item-size multiples)."""
+    return all(n <= 1 or s % f.itemsize == 0 for n, s in zip(f.shape, f.strides))
+
+
+def _plan_for(case, **kw):
+    f = np.asarray(case.f)
+    return Plan(f.shape, f.dtype, *case.spacing, **case.kwargs(), **kw)
+
+
+# ------------------------------------------------------------------- results
+
+@examples(400)
+@given(gradient_cases(), st.booleans())
+def test_plan_matches_numpy(case, planned_layout):
+    """Random calls: the plan raises at construction exactly when numpy raises (same
+    type), else every call returns numpy's bits, the planned layout or not."""
+    count("test_plan_matches_numpy")
+    kind, expected = outcome(numpy_gradient, case.f, *case.spacing, **case.kwargs())
+    f = np.asarray(case.f)
+    kw = {}
+    if planned_layout and isinstance(case.f, np.ndarray) and _describable(f):
+        kw["strides"] = f.strides
+    if kind == "raise":
+        with pytest.raises(public_type(expected)):
+            _plan_for(case, **kw)
+        return
+    with _plan_for(case, **kw) as plan:
+        before = np.array(f, copy=True)
+        assert_bitwise(plan(case.f), expected)
+        assert_bitwise(plan(case.f), expected)  # reused
+        np.testing.assert_array_equal(f, before)  # the input is never written
+
+
+@examples(200)
+@given(gradient_cases(allow_lists=False), st.data())
+def test_plan_out_writes_the_same_bits(case, data):
+    count("test_plan_out_writes_the_same_bits")
+    kind, expected = outcome(numpy_gradient, case.f, *case.spacing, **case.kwargs())
+    if kind == "raise":
+        return
+    results = expected if isinstance(expected, tuple) else (expected,)
+    outs = []
+    for r in results:
+        lay = data.draw(layouts(r.ndim, allow_broadcast=False, allow_nonnative=False))
+        outs.append(lay.make(np.full(r.shape, 7, r.dtype)))
+    out = outs[0] if len(outs) == 1 else tuple(outs)
+    with _plan_for(case) as plan:
+        got = plan(case.f, out=out)
+        assert got is out if len(outs) == 1 else all(g is o for g, o in zip(got, outs))
+        assert_bitwise(got, expected)
+
+
+@examples(300)
+@given(maybe_bad_calls())
+def test_same_errors_as_gradient(call):
+    """Often invalid calls: a plan raises what gradient() raises, the same type and
+    message, and returns what it returns."""
+    count("test_same_errors_as_gradient")
+    f, spacing, axis, edge_order, with_out, _ = call
+    kw = {"edge_order": edge_order}
+    if axis is not None:
+        kw["axis"] = axis
+    a = np.asarray(f)
+    expected_kind, expected = outcome(gradient, f, *spacing, **kw)
+    got_kind, got = outcome(lambda: Plan(a.shape, a.dtype, *spacing, **kw)(f))
+    assert got_kind == expected_kind, (expected, got)
+    if expected_kind == "raise":
+        assert type(got) is type(expected) and str(got) == str(expected), (expected, got)
+    else:
+        assert_bitwise(got, numpy_gradient(f, *spacing, **kw))
+
+
+@pytest.mark.parametrize("name,args,kwargs,exc", NUMPY_ERRORS, ids=[e[0] for e in NUMPY_ERRORS])
+def test_numpy_errors_are_raised_at_construction(name, args, kwargs, exc):
+    f, spacing = args[0], args[1:]
+    try:
+        a = np.asarray(f)
+    except ValueError:
+        pytest.skip("f itself is invalid (ragged): nothing to plan")
+    with pytest.raises(exc) as ours:
+        Plan(a.shape, a.dtype, *spacing, **kwargs)
+    with pytest.raises(exc) as theirs:
+        gradient(f, *spacing, **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("name,args", UNSUPPORTED, ids=[u[0] for u in UNSUPPORTED])
+def test_outside_scope_raises_type_error_at_construction(name, args):
+    kw = args[-1] if isinstance(args[-1], dict) else {}
+    args = args[:-1] if kw else args
+    f, spacing = args[0], args[1:]
+    if isinstance(f, np.ma.MaskedArray):
+        plan = Plan(f.shape, f.dtype, *spacing, **kw)  # masked: a property of the array
+        with pytest.raises(TypeError, match="masked"):
+            plan(f)
+        return
+    with pytest.raises(TypeError, match="not supported"):
+        Plan(f.shape, f.dtype, *spacing, **kw)
+
+
+def test_reuse_on_many_inputs():
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.uniform(0.1, 1, 33))
+    with Plan((17, 33), np.float32, np.float64(0.25), x, edge_order=2) as plan:
+        outs = (np.empty((17, 33), np.float32), np.empty((17, 33), np.float32))
+        for i in range(60):
+            f = random_values(rng, np.float32, (17, 33), "normal", 0.02 * (i % 3))
+            expected = numpy_gradient(f, np.float64(0.25), x, edge_order=2)
+            assert_bitwise(plan(f), expected)
+            got = plan(f, out=outs)
+            assert all(g is o for g, o in zip(got, outs))
+            assert_bitwise(outs, expected)
+
+
+def test_coordinates_are_copied():
+    x = np.array([0.0, 1, 3, 3.5])
+    f = np.array([5.0, 7, 4, 8])
+    plan = Plan(4, np.float64, x)
+    expected = numpy_gradient(f, x.copy())
+    x[:] = [9, 8, 7, 6]  # changing the caller's array does not change the plan
+    assert_bitwise(plan(f), expected)
+    # and an output may share memory with the coordinates the plan no longer reads
+    assert_bitwise(plan(f, out=x), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64,
+                                   np.int8, np.uint16, np.int64])
+def test_every_dtype_and_both_byte_orders(dtype):
+    rng = np.random.default_rng(11)
+    f = random_values(rng, dtype, (6, 7), "normal", 0.0)
+    swapped = f.astype(f.dtype.newbyteorder("S"))
+    for planned in (f.dtype, swapped.dtype):
+        with Plan(f.shape, planned, 0.5, np.int16(3), edge_order=2) as plan:
+            for data in (f, swapped):
+                got, want = plan(data), gradient(data, 0.5, np.int16(3), edge_order=2)
+                assert_bitwise(got, numpy_gradient(data, 0.5, np.int16(3), edge_order=2))
+                assert [g.dtype for g in got] == [w.dtype for w in want]
+
+
+def test_complex64_with_small_integer_step_edges():
+    """gradient()'s two extra edge calls (numpy divides those edges in complex64)."""
+    rng = np.random.default_rng(2)
+    f = random_values(rng, np.complex64, (5, 9), "wide", 0.0)
+    for h in (np.int8(3), np.uint16(7), np.array(np.int16(5))):
+        with Plan(f.shape, f.dtype, h) as plan:
+            assert_bitwise(plan(f), numpy_gradient(f, h))
+
+
+def test_no_axes():
+    assert Plan((), np.float64)(np.float64(3)) == ()
+    plan = Plan((2, 3), np.float16, axis=())
+    assert plan(np.ones((2, 3), np.float16)) == ()
+    assert plan(np.ones((2, 3), np.float16), out=()) == ()
+    with pytest.raises(ValueError, match="no axes"):
+        plan(np.ones((2, 3), np.float16), out=np.ones((2, 3)))
+
+
+# ------------------------------------------------------------------- calls
+
+def test_shape_and_dtype_mismatch_name_both():
+    plan = Plan((4, 5), np.float64)
+    with pytest.raises(ValueError, match=r"shape \(4, 6\).*float64.*shape \(4, 5\)"):
+        plan(np.zeros((4, 6)))
+    with pytest.raises(ValueError, match=r"dtype float32.*dtype float64"):
+        plan(np.zeros((4, 5), np.float32))
+    with pytest.raises(ValueError, match=r"shape \(20,\)"):
+        plan(np.zeros(20))
+
+
+def test_out_errors_as_gradient_and_nothing_written():
+    f = np.arange(12.0).reshape(3, 4)
+    plan = Plan(f.shape, f.dtype)
+    good = np.full((3, 4), 5.0)
+    cases = [np.empty((3, 4)), (good,), (good, np.empty((3, 4), np.float32)),
+             (good, np.empty((4, 3))), (good, [1, 2]), (good, f), (good, good),
+             (good, np.broadcast_to(np.empty(4), (3, 4))), "out"]
+    for out in cases:
+        _, theirs = outcome(gradient, f, out=out)
+        _, ours = outcome(plan, f, out=out)
+        assert isinstance(theirs, Exception)
+        assert type(ours) is type(theirs) and str(ours) == str(theirs), (out, theirs, ours)
+        assert (good == 5.0).all()
+
+
+def test_fast_path_is_taken(monkeypatch):
+    """ndarrays of the planned layout with plan-allocated or planned-layout outputs never
+    reach the general path."""
+    def general(self, f, out):
+        raise AssertionError("general path")
+
+    for shape, strides in [((16,), None), ((8, 9), None), ((8, 9), (8, 64)),
+                           ((3, 4, 5), (8, 120, 24))]:
+        f = np.lib.stride_tricks.as_strided(np.arange(500.0), shape, strides) \
+            if strides else np.arange(float(np.prod(shape))).reshape(shape)
+        plan = Plan(shape, np.float64, 2.0, strides=strides)
+        expected = numpy_gradient(f, 2.0)
+        monkeypatch.setattr(Plan, "_call", general)
+        got = plan(f)
+        if isinstance(got, tuple):
+            out = tuple(np.empty_like(g) for g in got)
+            assert all(r is o for r, o in zip(plan(f, out=out), out))
+            assert all(r is o for r, o in zip(plan(f, out=list(out)), out))
+        else:
+            out = np.empty_like(got)
+            assert plan(f, out=out) is out
+        monkeypatch.undo()
+        assert_bitwise(got, expected)
+        assert_bitwise(out, expected)
+        # the plan allocates its outputs in f's axis order, as gradient() does
+        ref = gradient(f, 2.0)
+        if isinstance(got, tuple):
+            assert [g.strides for g in got] == [r.strides for r in ref]
+        else:
+            assert got.strides == ref.strides
+        assert len(plan._plans) == 1
+
+
+def test_layouts_outside_the_plan():
+    """Every layout of the reference tests through a C-ordered plan: new C plans (at most
+    MAX_LAYOUTS kept, then temporary ones) or copies, never a wrong result."""
+    rng = np.random.default_rng(7)
+    values = random_values(rng, np.float64, (4, 5, 6), "normal", 0.05)
+    lays = [Layout(), Layout(perm=(2, 1, 0)), Layout(perm=(1, 2, 0), steps=(2, 1, 3),
+            flips=(True, False, True)), Layout(buffer="misaligned"), Layout(buffer="field"),
+            Layout(buffer="nonnative", flips=(False, True, False)), Layout(broadcast_axis=1)]
+    lays += [Layout(steps=(1, k, 1)) for k in range(2, 8)]  # more layouts than kept
+    x = np.cumsum(rng.uniform(0.1, 1, 6))
+    with Plan(values.shape, values.dtype, 0.5, 2, x, edge_order=2) as plan:
+        for lay in lays:
+            f = lay.make(values)
+            expected = numpy_gradient(f, 0.5, 2, x, edge_order=2)
+            assert_bitwise(plan(f), expected)
+            outs = tuple(Layout(perm=(2, 0, 1)).make(np.zeros_like(e)) for e in expected)
+            assert_bitwise(plan(f, out=outs), expected)
+        assert len(plan._plans) == _plan.MAX_LAYOUTS
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_lists_and_subclasses():
+    plan = Plan(6, np.int64)
+    assert_bitwise(plan([1, 2, 4, 7, 11, 16]), numpy_gradient([1, 2, 4, 7, 11, 16]))
+    m = np.matrix(np.arange(12.0).reshape(3, 4))
+    plan2 = Plan((3, 4), np.float64)
+    got = plan2(m)
+    assert type(got[0]) is np.ndarray
+    assert_bitwise(got, tuple(np.asarray(g) for g in numpy_gradient(m)))
+
+
+def test_misaligned_planned_layout_falls_back():
+    raw = np.zeros(8 * 10 + 1, np.uint8)
+    f = raw[1:].view(np.float64)
+    f[:] = np.arange(10.0) ** 2
+    plan = Plan(10, np.float64)  # same strides as f: the fast path, then MISALIGNED
+    assert_bitwise(plan(f), numpy_gradient(f))
+    out = np.zeros(8 * 10 + 1, np.uint8)[1:].view(np.float64)
+    assert plan(np.arange(10.0), out=out) is out
+    assert_bitwise_array(out, numpy_gradient(np.arange(10.0)))
+
+
+def test_overlap_is_a_value_error_and_nothing_written():
+    f = np.arange(10.0)
+    plan = Plan(10, np.float64)
+    with pytest.raises(ValueError, match="shares memory"):
+        plan(f, out=f)
+    np.testing.assert_array_equal(f, np.arange(10.0))
+    big = np.full((2, 5), 3.0)
+    plan2 = Plan(5, np.float64)
+    with pytest.raises(ValueError, match="shares memory"):
+        plan2(big[0], out=np.lib.stride_tricks.as_strided(big, (5,), (8,)))
+    assert (big == 3.0).all()
+
+
+def test_construction_arguments():
+    with pytest.raises(TypeError, match="shape"):
+        Plan("abc", np.float64)
+    with pytest.raises(ValueError, match="negative"):
+        Plan((3, -1), np.float64)
+    with pytest.raises(TypeError):
+        Plan(3, "no such dtype")
+    with pytest.raises(ValueError, match="entries"):
+        Plan((3, 4), np.float64, strides=(8,))
+    with pytest.raises(ValueError, match="multiples"):
+        Plan((3, 4), np.float64, strides=(36, 9))
+    with pytest.raises(TypeError, match="strides"):
+        Plan((3, 4), np.float64, strides=(8.0, 32))
+    with pytest.raises(ValueError, match="workers"):
+        Plan(3, np.float64, workers=-2)
+    with pytest.raises(TypeError, match="workers"):
+        Plan(3, np.float64, workers=1.5)
+    with pytest.raises(AxisError):
+        Plan((3, 4), np.float64, axis=2)
+    with pytest.raises(ValueError, match="overflow|address"):
+        Plan((2**62, 3), np.float64)  # grad_plan_new: OVERFLOW
+    p = Plan([3, 4], "f4", axis=-1, edge_order=2.0, strides=(4, 12))
+    assert (p.shape, p.dtype, p.strides, p.axes, p.edge_order, p.output_dtype) == (
+        (3, 4), np.float32, (4, 12), (1,), 2, np.float32)
+    assert Plan(5, np.int16).output_dtype == np.float64
+    assert "Plan(shape=(3, 4)" in repr(p)
+
+
+def test_workers():
+    rng = np.random.default_rng(1)
+    f = rng.standard_normal((1024, 520))  # enough elements for 2 threads
+    x = np.cumsum(rng.uniform(0.1, 1.0, 520))
+    expected = numpy_gradient(f, 0.5, x, edge_order=2)
+    for workers in (0, 2, -1):
+        with Plan(f.shape, f.dtype, 0.5, x, edge_order=2, workers=workers) as plan:
+            assert_bitwise(plan(f), expected)
+
+
+# ------------------------------------------------------------------- lifetime
+
+@pytest.fixture
+def frees(monkeypatch):
+    """Counts the plans and options the binding frees."""
+    counts = {"plan": 0, "options": 0}
+    real_plan, real_options = _lib.free_plan, _lib.free_options
+
+    def free_plan(h):
+        counts["plan"] += bool(h)
+        real_plan(h)
+
+    def free_options(h):
+        counts["options"] += bool(h)
+        real_options(h)
+
+    monkeypatch.setattr(_lib, "free_plan", free_plan)
+    monkeypatch.setattr(_lib, "free_options", free_options)
+    return counts
+
+
+def test_close_and_context_manager(frees):
+    plan = Plan((3, 4), np.float64)
+    plan(np.zeros((3, 4), order="F"))  # a second C plan
+    assert not plan.closed
+    plan.close()
+    assert plan.closed and frees == {"plan": 2, "options": 1}
+    plan.close()  # idempotent
+    assert frees == {"plan": 2, "options": 1}
+    with pytest.raises(ValueError, match="closed"):
+        plan(np.zeros((3, 4)))
+    with Plan(5, np.float64) as p2:
+        p2(np.arange(5.0))
+    assert p2.closed and frees == {"plan": 3, "options": 2}
+    with pytest.raises(ValueError, match="closed"):
+        p2(np.arange(5.0))
+
+
+def test_garbage_collection_frees(frees):
+    plan = Plan((3, 4), np.float64, 0.5, [0, 1, 2, 4])
+    plan(np.ones((3, 4)))
+    del plan
+    gc.collect()
+    assert frees == {"plan": 1, "options": 1}
+
+
+def test_failed_construction_frees_the_options(frees):
+    with pytest.raises(ValueError):
+        Plan((2**62, 3), np.float64)
+    gc.collect()
+    assert frees == {"plan": 0, "options": 1}
+
+
+# ------------------------------------------------------------------- threads
+
+def test_threads_share_one_plan():
+    rng = np.random.default_rng(5)
+    x = np.cumsum(rng.uniform(0.1, 1, 65))
+    arrays = [rng.standard_normal((64, 65)) for _ in range(8)]
+    expected = [numpy_gradient(a, 0.5, x) for a in arrays]
+    plan = Plan((64, 65), np.float64, 0.5, x)
+    errors = []
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        try:
+            barrier.wait()
+            outs = (np.empty((64, 65)), np.empty((64, 65)))
+            for j in range(200):
+                a = arrays[(i + j) % 8]
+                got = plan(a) if j % 2 else plan(a, out=outs)
+                assert_bitwise(got, expected[(i + j) % 8])
+                if j % 50 == 0:  # failing calls: each thread raises its own error
+                    with pytest.raises(ValueError, match="shares memory"):
+                        plan(a, out=(outs[0], outs[0]))
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    plan.close()
+
+
+# ------------------------------------------------------------------- docs
+
+@pytest.mark.parametrize("module", [_plan, gradient_package], ids=["Plan", "package"])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    assert result.attempted >= 2
