@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 import os
+import struct
 import warnings
 
 import numpy as np
@@ -29,6 +30,8 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from . import _lib
 
 __all__ = ["gradient"]
+
+_struct_double = struct.Struct("d")
 
 _TOO_SMALL = ("Shape of array too small to calculate a numerical gradient, "
               "at least (edge_order + 1) elements are required.")
@@ -411,6 +414,22 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
     >>> gx, gy = gradient(np.ones((1024, 1024)), workers=2)   # up to 2 threads
     """
+    # A call seen before: its plan (see _cache_key). Plan runs the same checks and
+    # returns the same results, so this only saves work.
+    key = _cache_key(f, varargs, axis, edge_order, workers) if PLAN_CACHE_SIZE else None
+    if key is not None:
+        plan = _plans.get(key)
+        if plan is not None:
+            return plan(f, out)
+        if key in _seen:
+            from ._plan import Plan
+            item = f.itemsize
+            strides = f.strides if item and all(s % item == 0 for s in f.strides) else None
+            plan = Plan(f.shape, f.dtype, *varargs, axis=axis, edge_order=edge_order,
+                        workers=workers, strides=strides)
+            _remember(_plans, key, plan)
+            return plan(f, out)
+
     # 0. Our own argument, before numpy's checks.
     n_threads = _n_threads(workers)
 
@@ -426,7 +445,66 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
                            f_strides, args.spacing(), args.axes, args.eo,
                            [_lib.array_address(t) for t in targets], out_strides, n_threads)
 
-    return _compute(f, out, args, run, coordinates_read=True)
+    result = _compute(f, out, args, run, coordinates_read=True)
+    if key is not None:
+        _remember(_seen, key, True)  # a successful call: planned if it comes again
+    return result
+
+
+#: How many call signatures gradient() keeps a ``Plan`` for (0 turns the cache off).
+#: A signature gets a plan the second time it is called successfully; only calls whose
+#: result depends on nothing but the key (see _cache_key) are cached.
+PLAN_CACHE_SIZE = 32
+_plans: dict = {}   # key -> Plan
+_seen: dict = {}    # key -> True: signatures called once
+
+
+def _remember(cache: dict, key, value) -> None:
+    """Stores ``key`` in a dict of at most PLAN_CACHE_SIZE entries, dropping the oldest.
+    An evicted plan is not closed: a thread may be running it; the garbage collector
+    frees it when no call uses it any more. Safe under concurrent calls (single dict
+    operations only)."""
+    while len(cache) >= PLAN_CACHE_SIZE:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed by another thread
+            break
+    cache[key] = value
+
+
+def _scalar_key(h):
+    """An exact key for a spacing scalar: its type and bits (so 0.0 and -0.0, or two
+    NaNs, never share a plan); None for anything else (not cached)."""
+    t = type(h)
+    if t is float:
+        return (t, _struct_double.pack(h))
+    if t is int:
+        return (t, h)
+    if t is np.float64 or t is np.float32:
+        return (t, h.tobytes())
+    return None
+
+
+def _cache_key(f, varargs, axis, edge_order, workers):
+    """The plan-cache key of a gradient() call, or None if the call is not cached: ``f``
+    must be an ndarray (not a subclass), every spacing a Python float or int or a numpy
+    float64/float32 scalar, ``axis`` None, an int or a tuple of ints, ``edge_order`` and
+    ``workers`` ints (bools excluded). The key holds everything the result depends on
+    besides ``f``'s values and address: shape, strides, dtype, the exact spacings, axis,
+    edge_order and workers."""
+    if type(f) is not np.ndarray or type(edge_order) is not int or type(workers) is not int:
+        return None
+    spacing = []
+    for h in varargs:
+        k = _scalar_key(h)
+        if k is None:
+            return None
+        spacing.append(k)
+    if axis is not None and type(axis) is not int:
+        if type(axis) is not tuple or any(type(a) is not int for a in axis):
+            return None
+        axis = ("tuple",) + axis
+    return (f.shape, f.strides, f.dtype, tuple(spacing), axis, edge_order, workers)
 
 
 class _Arguments:

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from numpy.exceptions import AxisError
 
 import gradient as gradient_package
-from _support import (Layout, assert_bitwise, assert_bitwise_array, count, examples,
-                      gradient_cases, layouts, numpy_gradient, outcome, public_type,
-                      random_values)
-from gradient import Plan, _lib, _plan, gradient
+from _support import (Layout, assert_bitwise, assert_bitwise_array, assert_same_as_numpy,
+                      count, examples, gradient_cases, layouts, numpy_gradient, outcome,
+                      public_type, random_values)
+from gradient import Plan, _api, _lib, _plan, gradient
 from test_errors import NUMPY_ERRORS, UNSUPPORTED, maybe_bad_calls
 
 
@@ -432,6 +432,119 @@ def test_threads_share_one_plan():
         t.join()
     assert not errors, errors
     plan.close()
+
+
+# ------------------------------------------------------------------- gradient()'s cache
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    monkeypatch.setattr(_api, "_plans", {})
+    monkeypatch.setattr(_api, "_seen", {})
+    return _api
+
+
+@pytest.fixture
+def grad_gradient_calls(monkeypatch):
+    calls = []
+    real = _lib._grad_gradient
+
+    def spy(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(_lib, "_grad_gradient", spy)
+    return calls
+
+
+@examples(300)
+@given(gradient_cases(allow_lists=False))
+def test_repeated_calls_match_numpy(case):
+    """gradient() three times on one signature: the third (when cacheable) runs a plan."""
+    count("test_repeated_calls_match_numpy")
+    kind, expected = outcome(numpy_gradient, case.f, *case.spacing, **case.kwargs())
+    for _ in range(3):
+        if kind == "raise":
+            with pytest.raises(public_type(expected)):
+                gradient(case.f, *case.spacing, **case.kwargs())
+        else:
+            assert_bitwise(gradient(case.f, *case.spacing, **case.kwargs()), expected)
+
+
+def test_second_call_of_a_signature_makes_a_plan(fresh_cache, grad_gradient_calls):
+    f = np.arange(20.0).reshape(4, 5) ** 2
+    expected = numpy_gradient(f, 0.5, 2, edge_order=2)
+    for i in range(4):
+        assert_bitwise(gradient(f.copy(), 0.5, 2, edge_order=2), expected)
+    assert len(grad_gradient_calls) == 1  # then a plan, made once
+    assert len(fresh_cache._plans) == 1
+    # out= and its errors through the cached plan, as gradient() checks them
+    out = (np.empty((4, 5)), np.empty((4, 5)))
+    assert all(g is o for g, o in zip(gradient(f, 0.5, 2, edge_order=2, out=out), out))
+    assert_bitwise(out, expected)
+    with pytest.raises(TypeError, match=r"out\[1\] has dtype float32"):
+        gradient(f, 0.5, 2, edge_order=2, out=(out[0], out[1].astype(np.float32)))
+    assert len(grad_gradient_calls) == 1
+
+
+@pytest.mark.parametrize("first,second", [(0.0, -0.0), (float("nan"), -float("nan")),
+                                          (1, 1.0), (np.float64(0.1), np.float32(0.1)),
+                                          (0.1, np.float64(0.1))])
+def test_cache_keys_are_exact(fresh_cache, first, second):
+    f = np.array([1.0, 2, 4, 7, 11, 16], np.float32)
+    for h in (first, first, first, second, second, second):
+        assert_same_as_numpy(gradient, f, h)
+        assert_same_as_numpy(gradient, f, h, edge_order=2)
+
+
+def test_uncached_calls(fresh_cache):
+    f = np.arange(6.0)
+    x = np.arange(6.0) ** 2
+    for args, kw in [((x,), {}), ((True,), {}), ((), {"edge_order": True}),
+                     ((), {"axis": np.int64(0)}), ((), {"workers": np.int64(1)}),
+                     ((np.float16(2),), {"workers": 1})]:
+        for _ in range(3):
+            outcome(gradient, f, *args, **kw)
+    assert fresh_cache._plans == {}
+    m = np.ma.masked_array(f)
+    for _ in range(3):
+        with pytest.raises(TypeError):
+            gradient(m)
+    assert fresh_cache._plans == {}
+
+
+def test_cached_layouts_outside_the_c_abi(fresh_cache):
+    """Fields of packed records (strides not a multiple of the item size), misaligned and
+    byte-swapped arrays: planned with default strides, computed through copies."""
+    rng = np.random.default_rng(9)
+    values = random_values(rng, np.float64, (4, 5), "normal", 0.0)
+    for lay in (Layout(buffer="field"), Layout(buffer="misaligned"),
+                Layout(buffer="nonnative", flips=(True, False))):
+        f = lay.make(values)
+        for _ in range(3):
+            assert_bitwise(gradient(f, 0.5), numpy_gradient(f, 0.5))
+    assert len(fresh_cache._plans) == 3
+
+
+def test_cache_is_bounded(fresh_cache, monkeypatch):
+    monkeypatch.setattr(_api, "PLAN_CACHE_SIZE", 4)
+    for n in range(3, 13):
+        f = np.arange(float(n))
+        for _ in range(3):
+            assert_bitwise(gradient(f), numpy_gradient(f))
+        assert len(fresh_cache._plans) <= 4 and len(fresh_cache._seen) <= 4
+    assert len(fresh_cache._plans) == 4
+
+
+def test_workers_reach_the_plan(fresh_cache, monkeypatch):
+    seen = []
+    real = _lib._grad_options_set_threads
+    monkeypatch.setattr(_lib, "_grad_options_set_threads",
+                        lambda options, n: seen.append(n) or real(options, n))
+    Plan(4, np.float64, workers=3)
+    f = np.arange(5.0)
+    for _ in range(2):
+        gradient(f, workers=0)
+    assert seen == [3, 0]
 
 
 # ------------------------------------------------------------------- docs
