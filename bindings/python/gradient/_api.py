@@ -406,6 +406,15 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
         As numpy; also ValueError for an ``edge_order`` other than 1 or 2, and for a
         negative ``workers`` other than -1.
 
+    Notes
+    -----
+    A call signature that succeeds twice (an ndarray's shape, strides and dtype, spacings
+    that are Python or numpy float scalars, compared by type and bits, and int ``axis``,
+    ``edge_order`` and ``workers``) gets a ``Plan``, used from its third call on: the same
+    results and errors for less work. At most ``PLAN_CACHE_SIZE`` (32) signatures are
+    kept; setting ``gradient._api.PLAN_CACHE_SIZE = 0`` turns this off. Thread-safe: any
+    number of threads may call ``gradient()`` at once, on outputs no other call uses.
+
     Examples
     --------
     >>> import numpy as np

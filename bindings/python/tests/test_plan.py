@@ -549,7 +549,8 @@ def test_workers_reach_the_plan(fresh_cache, monkeypatch):
 
 # ------------------------------------------------------------------- docs
 
-@pytest.mark.parametrize("module", [_plan, gradient_package], ids=["Plan", "package"])
+@pytest.mark.parametrize("module", [_plan, _api, gradient_package],
+                         ids=["Plan", "gradient", "package"])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
