@@ -273,7 +273,7 @@ class Plan:
         self._closed = True
         self._finalizer = None
         self._f_bytes = None  # disables the fast path until the plan is ready
-        self._fdt = self._otype = self._handle = None
+        self._fdt = self._otype = self._handle = self._options = None
         # 0 and 1: gradient()'s order: workers, then the data (here its description).
         n_threads = _api._n_threads(workers)
         shape = _shape_tuple(shape)
