@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 import os
+import struct
 import warnings
 
 import numpy as np
@@ -29,6 +30,8 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from . import _lib
 
 __all__ = ["gradient"]
+
+_struct_double = struct.Struct("d")
 
 _TOO_SMALL = ("Shape of array too small to calculate a numerical gradient, "
               "at least (edge_order + 1) elements are required.")
@@ -251,19 +254,26 @@ def _replay_numpy_axis(fdtype: np.dtype, otype: np.dtype, n: int, ax_dx, edge_or
             out[-1:] = a * f[-3:-2] + b * f[-2:-1] + c * f[-1:]
 
 
+_MASKED = "masked arrays are not supported (pass .filled(...) or .data)"
+
+
 def _data_scope(f: np.ndarray):
     """Why ``f`` is outside the C ABI's scope (None if inside)."""
     if isinstance(f, np.ma.MaskedArray):
-        return "masked arrays are not supported (pass .filled(...) or .data)"
-    if _c_dtype(f.dtype) is None or f.dtype.kind not in "fciu":
-        return (f"arrays of dtype {f.dtype} are not supported: float64, float32, "
+        return _MASKED
+    return _dtype_scope(f.dtype)
+
+
+def _dtype_scope(dt: np.dtype):
+    """Why data of dtype ``dt`` is outside the C ABI's scope (None if inside)."""
+    if _c_dtype(dt) is None or dt.kind not in "fciu":
+        return (f"arrays of dtype {dt} are not supported: float64, float32, "
                 "complex128, complex64 and integer types are")
     return None
 
 
-def _output_dtype(f: np.ndarray) -> np.dtype:
-    """numpy's ``otype``."""
-    dt = f.dtype
+def _output_dtype(dt: np.dtype) -> np.dtype:
+    """numpy's ``otype`` for data of dtype ``dt``."""
     if dt.type is np.datetime64:
         return np.dtype(dt.name.replace("datetime", "timedelta"))
     if dt.type is np.timedelta64 or np.issubdtype(dt, np.inexact):
@@ -271,11 +281,10 @@ def _output_dtype(f: np.ndarray) -> np.dtype:
     return np.dtype(np.float64)
 
 
-def _converted_dtype(f: np.ndarray) -> np.dtype:
-    """The dtype numpy computes on (after its own conversions of ``f``)."""
-    dt = f.dtype
+def _converted_dtype(dt: np.dtype) -> np.dtype:
+    """The dtype numpy computes on (after its own conversions of data of dtype ``dt``)."""
     if dt.type is np.datetime64:
-        return _output_dtype(f)
+        return _output_dtype(dt)
     if np.issubdtype(dt, np.integer) and dt.type is not np.timedelta64:
         return np.dtype(np.float64)
     return dt
@@ -397,6 +406,15 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
         As numpy; also ValueError for an ``edge_order`` other than 1 or 2, and for a
         negative ``workers`` other than -1.
 
+    Notes
+    -----
+    A call signature that succeeds twice (an ndarray's shape, strides and dtype, spacings
+    that are Python or numpy float scalars, compared by type and bits, and int ``axis``,
+    ``edge_order`` and ``workers``) gets a ``Plan``, used from its third call on: the same
+    results and errors for less work. At most ``PLAN_CACHE_SIZE`` (32) signatures are
+    kept; setting ``gradient._api.PLAN_CACHE_SIZE = 0`` turns this off. Thread-safe: any
+    number of threads may call ``gradient()`` at once, on outputs no other call uses.
+
     Examples
     --------
     >>> import numpy as np
@@ -405,12 +423,123 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
     >>> gx, gy = gradient(np.ones((1024, 1024)), workers=2)   # up to 2 threads
     """
+    # A call seen before: its plan (see _cache_key). Plan runs the same checks and
+    # returns the same results, so this only saves work.
+    key = _cache_key(f, varargs, axis, edge_order, workers) if PLAN_CACHE_SIZE else None
+    if key is not None:
+        plan = _plans.get(key)
+        if plan is not None:
+            return plan(f, out)
+        if key in _seen:
+            from ._plan import Plan
+            item = f.itemsize
+            strides = f.strides if item and all(s % item == 0 for s in f.strides) else None
+            plan = Plan(f.shape, f.dtype, *varargs, axis=axis, edge_order=edge_order,
+                        workers=workers, strides=strides)
+            _remember(_plans, key, plan)
+            return plan(f, out)
+
     # 0. Our own argument, before numpy's checks.
     n_threads = _n_threads(workers)
 
     # 1. The data, as numpy converts it.
     f = np.asanyarray(f)
-    N = f.ndim
+
+    # 2 to 5: numpy's checks of the other arguments.
+    args = _check_arguments(f.shape, f.dtype, _data_scope(f), varargs, axis, edge_order)
+
+    # 6 and 7: outputs, then one call.
+    def run(src, f_strides, targets, out_strides):
+        _lib.call_gradient(_c_dtype(src.dtype), _lib.array_address(src), src.shape,
+                           f_strides, args.spacing(), args.axes, args.eo,
+                           [_lib.array_address(t) for t in targets], out_strides, n_threads)
+
+    result = _compute(f, out, args, run, coordinates_read=True)
+    if key is not None:
+        _remember(_seen, key, True)  # a successful call: planned if it comes again
+    return result
+
+
+#: How many call signatures gradient() keeps a ``Plan`` for (0 turns the cache off).
+#: A signature gets a plan the second time it is called successfully; only calls whose
+#: result depends on nothing but the key (see _cache_key) are cached.
+PLAN_CACHE_SIZE = 32
+_plans: dict = {}   # key -> Plan
+_seen: dict = {}    # key -> True: signatures called once
+
+
+def _remember(cache: dict, key, value) -> None:
+    """Stores ``key`` in a dict of at most PLAN_CACHE_SIZE entries, dropping the oldest.
+    An evicted plan is not closed: a thread may be running it; the garbage collector
+    frees it when no call uses it any more. Safe under concurrent calls (single dict
+    operations only)."""
+    while len(cache) >= PLAN_CACHE_SIZE:
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed by another thread
+            break
+    cache[key] = value
+
+
+def _scalar_key(h):
+    """An exact key for a spacing scalar: its type and bits (so 0.0 and -0.0, or two
+    NaNs, never share a plan); None for anything else (not cached)."""
+    t = type(h)
+    if t is float:
+        return (t, _struct_double.pack(h))
+    if t is int:
+        return (t, h)
+    if t is np.float64 or t is np.float32:
+        return (t, h.tobytes())
+    return None
+
+
+def _cache_key(f, varargs, axis, edge_order, workers):
+    """The plan-cache key of a gradient() call, or None if the call is not cached: ``f``
+    must be an ndarray (not a subclass), every spacing a Python float or int or a numpy
+    float64/float32 scalar, ``axis`` None, an int or a tuple of ints, ``edge_order`` and
+    ``workers`` ints (bools excluded). The key holds everything the result depends on
+    besides ``f``'s values and address: shape, strides, dtype, the exact spacings, axis,
+    edge_order and workers."""
+    if type(f) is not np.ndarray or type(edge_order) is not int or type(workers) is not int:
+        return None
+    spacing = []
+    for h in varargs:
+        k = _scalar_key(h)
+        if k is None:
+            return None
+        spacing.append(k)
+    if axis is not None and type(axis) is not int:
+        if type(axis) is not tuple or any(type(a) is not int for a in axis):
+            return None
+        axis = ("tuple",) + axis
+    return (f.shape, f.strides, f.dtype, tuple(spacing), axis, edge_order, workers)
+
+
+class _Arguments:
+    """gradient()'s arguments other than ``f``, ``out`` and ``workers``, after numpy's
+    checks (steps 2 to 5), for data of one shape and dtype."""
+
+    __slots__ = ("axes", "dx", "eo", "n_varargs", "otype")
+
+    def __init__(self, axes, dx, eo, n_varargs, otype):
+        self.axes = axes            # tuple of non-negative ints
+        self.dx = dx                # one _Unit/_Scalar/_Coordinates per axis
+        self.eo = eo                # 1 or 2
+        self.n_varargs = n_varargs  # len(varargs): 0 means unit spacing
+        self.otype = otype          # numpy's output dtype
+
+    def spacing(self) -> list:
+        """The ``grad_spacing`` list of the C ABI (empty for unit spacing)."""
+        return [] if self.n_varargs == 0 else [s.spacing() for s in self.dx]
+
+
+def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
+                     edge_order) -> _Arguments:
+    """Steps 2 to 5 of gradient() for data of ``shape`` and ``dtype`` (``data_unsupported``:
+    why the data is outside the C ABI's scope, or None): numpy's checks in numpy's order,
+    raising numpy's exceptions, then TypeError for anything outside the scope."""
+    N = len(shape)
 
     # 2. Axes: numpy's own normalisation (AxisError, ValueError, TypeError).
     if axis is None:
@@ -434,7 +563,7 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
                 continue
             elif distances.ndim != 1:
                 raise ValueError("distances must be either scalars or 1d")
-            if len(distances) != f.shape[axes[i]]:
+            if len(distances) != shape[axes[i]]:
                 raise ValueError("when 1d, distances must match "
                                  "the length of the corresponding dimension")
             dx.append(_Coordinates(distances))
@@ -450,22 +579,39 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
 
     # 5. Per axis, in order: numpy's "too small" check, then numpy's own exceptions for
     #    inputs the C library cannot take.
-    f_unsupported = _data_scope(f)
     unsupported = None  # with no axis to compute, numpy does no arithmetic: () for any dtype
-    otype = _output_dtype(f)
+    otype = _output_dtype(dtype)
     for ax, spec in zip(axes, dx):
-        if f.shape[ax] < eo + 1:
+        if shape[ax] < eo + 1:
             raise ValueError(_TOO_SMALL)
-        if f_unsupported or spec.unsupported:
-            _replay_numpy_axis(_converted_dtype(f), otype, f.shape[ax],
+        if data_unsupported or spec.unsupported:
+            _replay_numpy_axis(_converted_dtype(dtype), otype, shape[ax],
                                spec.numpy_spacing(), eo)
-            unsupported = unsupported or f_unsupported or spec.unsupported
+            unsupported = unsupported or data_unsupported or spec.unsupported
         if eo == 2 and getattr(spec, "kind", None) == _lib.SPACING_SCALAR and spec.value == 0:
             # numpy computes the edge coefficients as `-1.5 / h`: with a Python number,
             # that is Python's own division, which raises for a zero step.
             raise ZeroDivisionError("float division by zero")
     if unsupported:
         raise TypeError(f"gradient: {unsupported}")
+    return _Arguments(axes, dx, eo, n, otype)
+
+
+def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
+    """Steps 6 and 7 of gradient(): checks ``out`` (or allocates the outputs as numpy
+    does), passes operands the C ABI cannot describe in place through copies, and calls
+    ``run(src, f_strides, targets, out_strides)`` for the one C computation of every axis
+    (``src``: the data as the library reads it; ``f_strides`` its element strides;
+    ``targets`` the arrays it writes, ``out_strides`` theirs). Returns gradient()'s result.
+
+    ``coordinates_read``: the library reads the caller's coordinate arrays during the
+    call (grad_gradient), so an output must not share memory with them; a plan reads its
+    own copy.
+    """
+    axes = args.axes
+    len_axes = len(axes)
+    dx = args.dx
+    otype = args.otype
 
     # 6. Outputs.
     if len_axes == 0:
@@ -493,14 +639,15 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
             t = np.empty(o.shape, dtype=o.dtype.newbyteorder("="))
             targets.append(t)
             copies_back.append((o, t))
-    coords_copied = any(isinstance(s, _Coordinates) and s.copied for s in dx)
+    coords_copied = coordinates_read and any(
+        isinstance(s, _Coordinates) and s.copied for s in dx)
     if out is not None and (src is not base or copies_back or coords_copied):
-        reads = [("f", base)] + [(f"the coordinates of axis {ax}", s.given)
-                                 for ax, s in zip(axes, dx) if isinstance(s, _Coordinates)]
+        reads = [("f", base)]
+        if coordinates_read:
+            reads += [(f"the coordinates of axis {ax}", s.given)
+                      for ax, s in zip(axes, dx) if isinstance(s, _Coordinates)]
         _check_aliasing(finals, reads)
 
-    spacing = [] if n == 0 else [s.spacing() for s in dx]
-    c_dtype = _c_dtype(src.dtype)
     out_strides = [_element_strides(t) for t in targets]
 
     # complex64 data, an int8/int16/uint8/uint16 numpy scalar spacing, edge_order 1:
@@ -509,14 +656,12 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     # two small extra calls on the first and last two samples of that axis, computed
     # before the main call so that a failure still leaves `out` untouched.
     edge_fixes = []
-    if eo == 1 and src.dtype.kind == "c" and src.dtype.itemsize == 8:
+    if args.eo == 1 and src.dtype.kind == "c" and src.dtype.itemsize == 8:
         for k, (ax, s) in enumerate(zip(axes, dx)):
             if s.small_int:
                 edge_fixes.append((k, ax, _edges_in_data_precision(src, ax, s)))
 
-    _lib.call_gradient(c_dtype, _lib.array_address(src), src.shape, f_strides, spacing,
-                       axes, eo, [_lib.array_address(t) for t in targets], out_strides,
-                       n_threads)
+    run(src, f_strides, targets, out_strides)
     for k, ax, (first, last) in edge_fixes:
         idx = [slice(None)] * src.ndim
         idx[ax] = 0

@@ -29,11 +29,11 @@ import pytest
 
 import _support
 import gradient
-from gradient import _api, _lib
+from gradient import _api, _lib, _plan
 
 PACKAGE = Path(gradient.__file__).resolve().parent
 HEADER = PACKAGE.parents[2] / "include" / "gradient.h"
-MODULES = (_lib, _api)
+MODULES = (_lib, _api, _plan)
 
 
 # ------------------------------------------------------------------------ header parser

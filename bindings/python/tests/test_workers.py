@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from _support import assert_bitwise, numpy_gradient
-from gradient import _lib, gradient
+from gradient import _api, _lib, gradient
 
 
 @pytest.fixture
 def n_threads_seen(monkeypatch):
-    """Records the ``n_threads`` argument of every ``grad_gradient`` call."""
+    """Records the ``n_threads`` argument of every ``grad_gradient`` call (with
+    gradient()'s plan cache off, so that every call is one)."""
+    monkeypatch.setattr(_api, "PLAN_CACHE_SIZE", 0)
     seen = []
     real = _lib._grad_gradient
 
