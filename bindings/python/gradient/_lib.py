@@ -287,7 +287,7 @@ if _version >> 16 != 0 or (_version >> 8) & 0xFF < 1:
 
 
 def library_version() -> str:
-    """The version string of the loaded libgradient, e.g. ``"0.1.0"``."""
+    """The version string of the loaded libgradient, e.g. ``"0.2.0"``."""
     return _grad_version_string().decode()
 
 
