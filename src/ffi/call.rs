@@ -342,14 +342,16 @@ impl Arrays {
         let input_span = validate::size(&shape, &strides, dtype.layout().0, &"f")?;
         let mut output_spans = PerAxis::new();
         for k in 0..n_out {
-            let name = format_args!("out[{k}]");
-            let itemsize = dtype.output().layout().0;
-            output_spans.push(validate::output_size(
-                &shape,
-                out_strides(k),
-                itemsize,
-                &name,
-            )?);
+            // Outputs laid out alike (the usual case) share their span.
+            let span = match k.checked_sub(1) {
+                Some(j) if out_strides(j) == out_strides(k) => output_spans[j],
+                _ => {
+                    let name = format_args!("out[{k}]");
+                    let itemsize = dtype.output().layout().0;
+                    validate::output_size(&shape, out_strides(k), itemsize, &name)?
+                }
+            };
+            output_spans.push(span);
         }
         let dense = validate::dense_alike(
             &shape,
@@ -403,10 +405,9 @@ impl Arrays {
     }
 
     /// Stages 6 and 7 on the input at address `f` and the `output_count()` outputs at
-    /// `out`, then the computation by `plan` (made for these
-    /// arrays' dtype and shape, with `output_count()` outputs). `reads` are the
-    /// other arrays the call reads (coordinates where the caller keeps them), which no
-    /// output may overlap.
+    /// `out`, then the computation by `plan` (made for these arrays' dtype and shape, with
+    /// `output_count()` outputs). `reads` are the other arrays the call reads (coordinates
+    /// where the caller keeps them), which no output may overlap.
     ///
     /// # Safety
     /// Every address points to memory valid for the extent its description gives
@@ -433,7 +434,6 @@ impl Arrays {
     ///
     /// # Safety
     /// As [`Arrays::execute`].
-    #[allow(clippy::too_many_arguments)]
     pub(crate) unsafe fn execute_once<'r>(
         &self,
         (spacing, axes, edge_order, threads): (&[Spacing<'_>], Option<&[isize]>, i32, usize),

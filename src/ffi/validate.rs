@@ -292,9 +292,10 @@ impl<'a> Strided<'a> {
             return Ok(s);
         };
         if addr == 0 {
+            let count: usize = shape.iter().product(); // fits: checked by `size`
             return Err(Failure::new(
                 grad_status::NullPointer,
-                format!("{name} is NULL but has elements"),
+                format!("{name} is NULL but has {count} elements"),
             ));
         }
         if addr % align != 0 {
