@@ -1009,14 +1009,18 @@ template <class Mapping> struct md_layout {
 } // namespace detail
 
 /** The gradient of mdspan `f` (any strided layout: `layout_right`, `layout_left`,
- * `layout_stride`; the default accessor) into mdspans `out[0..n_out]` of the same
- * extents and any strided layouts: `try_gradient_into` with the shape and strides the
- * mappings give. First SHAPE_MISMATCH unless every output has `f`'s extents. */
+ * `layout_stride`; an accessor whose data handle is a plain pointer) into the `n_out`
+ * mdspans at `out` (of `f`'s extents, element type `grad::output_t`, any strided layout,
+ * all of one mdspan type): `try_gradient_into` with the shapes and ELEMENT strides the
+ * mappings give. First SHAPE_MISMATCH unless every output has `f`'s extents, and
+ * OUTPUT_COUNT for more than `GRAD_MAX_NDIM` outputs. */
 template <class T, class E, class L, class A, class U, class EO, class LO, class AO>
 status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
-                         list_view<detail::md::mdspan<U, EO, LO, AO>> out,
+                         const detail::md::mdspan<U, EO, LO, AO> *out, std::size_t n_out,
                          const options &opts = options()) noexcept {
     using In = std::remove_const_t<T>;
+    using InMapping = typename detail::md::mdspan<T, E, L, A>::mapping_type;
+    using OutMapping = typename detail::md::mdspan<U, EO, LO, AO>::mapping_type;
     static_assert(std::is_same<typename A::data_handle_type, T *>::value,
                   "the input's accessor must give a plain pointer");
     static_assert(std::is_same<typename AO::data_handle_type, U *>::value,
@@ -1026,14 +1030,15 @@ status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
     static_assert(E::rank() == EO::rank(), "outputs must have the input's rank");
     constexpr std::size_t rank = E::rank();
     detail::begin();
-    const detail::md_layout<typename detail::md::mdspan<T, E, L, A>::mapping_type> in(f.mapping());
-    if (out.size() > GRAD_MAX_NDIM) {
-        return detail::own_failure(GRAD_STATUS_OUTPUT_COUNT, "%zu outputs, more than any array has axes", out.size());
+    const detail::md_layout<InMapping> in(f.mapping());
+    if (n_out > GRAD_MAX_NDIM) {
+        return detail::own_failure(GRAD_STATUS_OUTPUT_COUNT,
+                                   "%zu outputs, more than any array has axes", n_out);
     }
     std::array<std::ptrdiff_t, (rank == 0 ? 1 : rank) * GRAD_MAX_NDIM> out_strides{};
     U *ptrs[GRAD_MAX_NDIM] = {};
-    for (std::size_t k = 0; k < out.size(); ++k) {
-        const detail::md_layout<typename detail::md::mdspan<U, EO, LO, AO>::mapping_type> o(out[k].mapping());
+    for (std::size_t k = 0; k < n_out; ++k) {
+        const detail::md_layout<OutMapping> o(out[k].mapping());
         for (std::size_t r = 0; r < rank; ++r) {
             if (o.shape[r] != in.shape[r]) {
                 return detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
@@ -1047,18 +1052,32 @@ status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
     return try_gradient_into(static_cast<const In *>(f.data_handle()),
                              list_view<std::size_t>(in.shape.data(), rank),
                              list_view<std::ptrdiff_t>(in.strides.data(), rank),
-                             list_view<U *>(ptrs, out.size()),
-                             list_view<std::ptrdiff_t>(out_strides.data(), out.size() * rank),
-                             opts);
+                             list_view<U *>(ptrs, n_out),
+                             list_view<std::ptrdiff_t>(out_strides.data(), n_out * rank), opts);
+}
+
+/** `try_gradient_into` on mdspans with the outputs as a braced list: `{d0, d1}`. */
+template <class T, class E, class L, class A, class U, class EO, class LO, class AO>
+status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
+                         std::initializer_list<detail::md::mdspan<U, EO, LO, AO>> out,
+                         const options &opts = options()) noexcept {
+    return try_gradient_into(f, out.begin(), out.size(), opts);
 }
 
 #if GRAD_CXX_EXCEPTIONS
 /** `try_gradient_into` on mdspans, throwing `grad::error` on failure. */
 template <class T, class E, class L, class A, class U, class EO, class LO, class AO>
+void gradient_into(detail::md::mdspan<T, E, L, A> f, const detail::md::mdspan<U, EO, LO, AO> *out,
+                   std::size_t n_out, const options &opts = options()) {
+    detail::check(try_gradient_into(f, out, n_out, opts));
+}
+
+/** `try_gradient_into` on mdspans (a braced list of outputs), throwing `grad::error`. */
+template <class T, class E, class L, class A, class U, class EO, class LO, class AO>
 void gradient_into(detail::md::mdspan<T, E, L, A> f,
-                   list_view<detail::md::mdspan<U, EO, LO, AO>> out,
+                   std::initializer_list<detail::md::mdspan<U, EO, LO, AO>> out,
                    const options &opts = options()) {
-    detail::check(try_gradient_into(f, out, opts));
+    detail::check(try_gradient_into(f, out.begin(), out.size(), opts));
 }
 
 /** The gradient of mdspan `f` (any strided layout) as new C-order vectors, one per
@@ -1069,7 +1088,8 @@ gradient(detail::md::mdspan<T, E, L, A> f, const options &opts = options()) {
     using In = std::remove_const_t<T>;
     static_assert(std::is_same<typename A::data_handle_type, T *>::value,
                   "the accessor must give a plain pointer");
-    const detail::md_layout<typename detail::md::mdspan<T, E, L, A>::mapping_type> in(f.mapping());
+    const detail::md_layout<typename detail::md::mdspan<T, E, L, A>::mapping_type> in(
+        f.mapping());
     return gradient(static_cast<const In *>(f.data_handle()),
                     list_view<std::size_t>(in.shape.data(), E::rank()),
                     list_view<std::ptrdiff_t>(in.strides.data(), E::rank()), opts);
