@@ -1,7 +1,9 @@
-//! The C API, exercised from C: every program in `c_tests/` and the C example are compiled
-//! with `-Wall -Wextra -Wpedantic -Werror`, linked against the `libgradient` that cargo
-//! just built, and run. A program passes when it exits with status 0; on failure the test
-//! shows its stdout and stderr.
+//! The C API, exercised from C and C++: every program in `c_tests/` and the C and C++
+//! examples are compiled with `-Wall -Wextra -Wpedantic -Werror`, linked against the
+//! `libgradient` that cargo just built, and run. The programs using `gradient.hpp` are
+//! built as C++17 and C++20 (and C++17 with `-fno-exceptions`), with
+//! `-Wconversion -Wsign-conversion` as well. A program passes when it exits with status 0;
+//! on failure the test shows its stdout and stderr.
 //!
 //! Each program gets its own module, so a failure names it:
 //! - `<program>::runs`: linked against `libgradient.so` (every `cargo test`);
