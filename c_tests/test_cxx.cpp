@@ -300,6 +300,13 @@ void strided_layouts() {
             CHECK(same_bits(again, out, 24), "strided plan: the one call's bits");
         }
 #if GRAD_CXX_EXCEPTIONS
+        // The throwing forms on success: the same bits.
+        std::fill(again, again + 24, -3.0);
+        grad::gradient_into(fortran, shape, strides, {again, again + 1}, out_strides, opts);
+        CHECK(same_bits(again, out, 24), "gradient_into: the try_ form's bits");
+        std::fill(again, again + 24, -4.0);
+        p.execute(fortran, {again, again + 1});
+        CHECK(same_bits(again, out, 24), "plan::execute: the try_ form's bits");
         // The vector form of a strided input: C-order results.
         const auto v = grad::gradient(fortran, shape, strides, opts);
         CHECK(v.size() == 2 && same_bits(v[0].data(), want[0], 12) &&
