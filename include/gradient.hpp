@@ -741,7 +741,10 @@ template <class T> class plan {
         return GRAD_STATUS_OK;
     }
 
+    /** Not copyable: a plan owns its handle (move it, or share it by reference: its
+     * `const` members may run concurrently). */
     plan(const plan &) = delete;
+    /** Not copyable. */
     plan &operator=(const plan &) = delete;
 
     /** Takes `other`'s plan, leaving it empty. */
