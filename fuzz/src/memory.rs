@@ -375,6 +375,16 @@ impl Desc {
         (lo < 0 || hi > usize::MAX as u128).then_some(OVERFLOW)
     }
 
+    /// Whether the array's lowest element starts at address 0 (its pointer and extent
+    /// otherwise valid): no honest array does.
+    pub fn reaches_null(&self) -> bool {
+        if self.is_empty() || self.size_fault().is_some() || self.pointer_fault().is_some() {
+            return false;
+        }
+        let (below, _) = self.reach().expect("size checked");
+        self.addr as u128 == below * self.elem.size as u128
+    }
+
     /// Whether every element lies inside the real buffer behind the descriptor (`buf_len`
     /// gives a buffer's size): an empty array always does; a made-up address never.
     pub fn inside(&self, buf_len: impl Fn(usize) -> usize) -> bool {
