@@ -730,8 +730,44 @@ fn negative_strides_reach_below_address_zero() {
     rejects(
         &mut r,
         grad_status::Overflow,
-        "reach beyond the address space",
+        "reach address 0 or beyond the address space",
     );
+}
+
+/// Found by fuzzing: coordinates whose lowest element lay exactly at address 0 passed
+/// validation, and making their view panicked in debug builds (PANIC, not the first fault).
+#[test]
+fn coordinates_whose_lowest_element_is_at_address_zero_are_rejected() {
+    // uint16 coordinates at address 8, 3 of them 2 elements apart downwards: 8 - 2*2*2 = 0.
+    // The axis is out of bounds too, but the coordinates come first (stage 3 before 5).
+    let s = grad_spacing {
+        kind: COORDINATES,
+        dtype: 10,
+        h: 0.0,
+        coordinates: 8 as *const c_void,
+        length: 3,
+        stride: -2,
+    };
+    let mut r = Request {
+        spacing: vec![s],
+        axes: Some(vec![5]),
+        ..Request::one_d(&[1.0, 2.0, 4.0])
+    };
+    rejects(
+        &mut r,
+        grad_status::Overflow,
+        "spacing[0].coordinates: strides [-2] with shape [3] at 0x8 reach address 0",
+    );
+}
+
+/// Found by fuzzing: `grad_gradient_f64` checked where every output block starts before
+/// checking block 0's pointer, so a misaligned `out` near the top of memory gave OVERFLOW
+/// (block 1 lies beyond the address space) instead of block 0's MISALIGNED.
+#[test]
+fn flat_call_reports_a_misaligned_out_before_its_later_blocks() {
+    let mut r = Flat::new();
+    r.out_ptr = Some(ptr::without_provenance_mut(usize::MAX));
+    r.rejects(grad_status::Misaligned, "out (the block of axis 0) at address");
 }
 
 #[test]

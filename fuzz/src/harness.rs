@@ -276,17 +276,9 @@ impl Call {
 
 /// Whether to accept known, reported library bugs so that fuzzing can go on past them
 /// (the harness then allows `GRAD_STATUS_PANIC` for exactly those inputs, and silences the
-/// panic hook for panics inside library calls, see [`install_panic_hook`]). Open: bug 7
-/// (fuzz/README.md), judged in `GeneralCall::null_view`; bugs 1-5 are fixed and are rows
-/// of `tests/bad_inputs.rs`.
-pub const TOLERATE_KNOWN_BUGS: bool = true;
-
-/// Whether to accept open library bug 6 (fuzz/README.md): `grad_gradient_f64` checks
-/// that every output block starts within the address space before it checks block 0's
-/// pointer, so a misaligned `out` whose block 1 would start beyond the address space gives
-/// OVERFLOW, not the MISALIGNED of the header's order. While it is open, the harness also
-/// accepts that OVERFLOW (only for calls where some block starts beyond the address space).
-pub const TOLERATE_F64_BLOCK_ORDER: bool = true;
+/// panic hook for panics inside library calls, see [`install_panic_hook`]). None is open:
+/// bugs 1-7 (fuzz/README.md) are fixed and are rows of `tests/bad_inputs.rs`.
+pub const TOLERATE_KNOWN_BUGS: bool = false;
 
 /// Largest array the harness lets the library compute on (larger honest arrays can only
 /// come from zero strides; they are called only when the call must fail anyway). The
@@ -652,7 +644,6 @@ impl GeneralCall {
             let len = |b| self.arena.len_of(b);
             for i in 0..self.n_spacing {
                 if let Some((_, d)) = self.coord_desc(i).filter(|(_, d)| !d.is_empty()) {
-                    self.null_view(e, &d);
                     if d.count() * d.elem.size as u128 > UNALLOCATABLE_BYTES {
                         e.fail(OUT_OF_MEMORY);
                     }
@@ -702,12 +693,6 @@ impl GeneralCall {
             // Stage 3.
             self.spacing_entries(e);
             e.go()?;
-            // The coordinates' views are made here, before stage 4.
-            for i in 0..self.n_spacing {
-                if let Some((_, d)) = self.coord_desc(i) {
-                    self.null_view(e, &d);
-                }
-            }
         }
         // Stage 4.
         let f = self.f_desc();
@@ -778,15 +763,6 @@ impl GeneralCall {
                 })
                 .collect(),
         )
-    }
-
-    /// Open library bug 7 (fuzz/README.md): coordinates whose lowest element is at
-    /// address 0 pass validation, and making their view panics (ndarray's debug check of a
-    /// non-NULL pointer): PANIC where the view is made, whatever fault comes later.
-    fn null_view(&self, e: &mut Order, d: &Desc) {
-        if TOLERATE_KNOWN_BUGS && d.reaches_null() {
-            e.maybe(PANIC);
-        }
     }
 
     /// Stage 3: each spacing entry in order: its kind, then for coordinates their dtype,
@@ -1226,12 +1202,6 @@ impl F64Call {
         // block starting beyond the address space is OVERFLOW).
         e.fault(f.pointer_fault());
         let out = self.out.unwrap_or(Ptr::NULL);
-        let beyond = |k: usize| out.addr != 0 && out.addr.checked_add(k * count * 8).is_none();
-        if TOLERATE_F64_BLOCK_ORDER && (0..self.ndim).any(beyond) {
-            // Open library bug 6 (fuzz/README.md): every block's start address is checked
-            // before block 0's NULL / MISALIGNED checks.
-            e.maybe(OVERFLOW);
-        }
         let mut outs = Vec::new();
         for k in 0..self.ndim {
             let step = k * count * 8;

@@ -372,17 +372,8 @@ impl Desc {
         let size = self.elem.size as u128;
         let lo = self.addr as u128 as i128 - (below * size) as i128;
         let hi = self.addr as u128 + (above + 1) * size;
-        (lo < 0 || hi > usize::MAX as u128).then_some(OVERFLOW)
-    }
-
-    /// Whether the array's lowest element starts at address 0 (its pointer and extent
-    /// otherwise valid): no honest array does.
-    pub fn reaches_null(&self) -> bool {
-        if self.is_empty() || self.size_fault().is_some() || self.pointer_fault().is_some() {
-            return false;
-        }
-        let (below, _) = self.reach().expect("size checked");
-        self.addr as u128 == below * self.elem.size as u128
+        // The lowest element may not lie at address 0 (it would make a view start at NULL).
+        (lo <= 0 || hi > usize::MAX as u128).then_some(OVERFLOW)
     }
 
     /// Whether every element lies inside the real buffer behind the descriptor (`buf_len`

@@ -304,15 +304,17 @@ impl<'a> Strided<'a> {
                 format!("{name} at address {addr:#x} is not aligned to {align} bytes"),
             ));
         }
-        // With the span within isize (`size`), these products cannot overflow.
-        let in_space = addr.checked_sub(below * itemsize).is_some()
+        // With the span within isize (`size`), these products cannot overflow. The lowest
+        // element may not lie at address 0 either: no allocation does, and a view of it
+        // would start at NULL.
+        let in_space = addr.checked_sub(below * itemsize).is_some_and(|lowest| lowest > 0)
             && addr.checked_add((above + 1) * itemsize).is_some();
         if !in_space {
             return Err(Failure::new(
                 grad_status::Overflow,
                 format!(
                     "{name}: strides {strides:?} with shape {shape:?} at {addr:#x} reach \
-                     beyond the address space"
+                     address 0 or beyond the address space"
                 ),
             ));
         }
