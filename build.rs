@@ -3,6 +3,11 @@
 //! The header is written to `$OUT_DIR/gradient.h` only (a build script must not write into
 //! the source tree); `tests/header.rs` checks that the committed `include/gradient.h` is
 //! byte-identical, and rewrites it when `GRADIENT_BLESS=1`.
+//!
+//! On ELF platforms it also gives the shared library its ABI identity, in every profile:
+//! the soname `libgradient.so.<sover>` by cargo-c's rule (see [`sover`]), so that a plain
+//! `cargo build --release`, `make install` and `cargo cinstall` agree, and a linker version
+//! script that exports the `grad_` functions only (`tests/install.rs` checks both).
 
 use std::env;
 use std::path::PathBuf;
@@ -43,9 +48,55 @@ fn main() {
         "cargo:rustc-env=GRADIENT_TARGET={}",
         env::var("TARGET").expect("cargo sets TARGET")
     );
+    link_args(&major, &minor, &patch);
+
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The soname's version suffix, as cargo-c computes it (`LibraryCApiConfig::sover`): before
+/// 1.0 a minor release may change the ABI, so `0.0.PATCH` and `0.MINOR`; from 1.0, `MAJOR`.
+/// The Makefile derives the same names from Cargo.toml's version.
+fn sover(major: &str, minor: &str, patch: &str) -> String {
+    match (major, minor) {
+        ("0", "0") => format!("0.0.{patch}"),
+        ("0", _) => format!("0.{minor}"),
+        _ => major.to_string(),
+    }
+}
+
+/// The cdylib's soname and export list on ELF targets (cargo-c's list of soname platforms,
+/// less Android, which wants no version suffix).
+fn link_args(major: &str, minor: &str, patch: &str) {
+    let os = env::var("CARGO_CFG_TARGET_OS").expect("cargo sets CARGO_CFG_TARGET_OS");
+    let elf = [
+        "linux",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "illumos",
+        "hurd",
+    ];
+    if !elf.contains(&os.as_str()) {
+        println!("cargo:rustc-env=GRADIENT_SONAME=");
+        return;
+    }
+    let soname = format!("libgradient.so.{}", sover(major, minor, patch));
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // For tests/support/cbuild.rs: programs linked with `-lgradient` record this name
+    // (DT_NEEDED) and the loader looks for a file of that name.
+    println!("cargo:rustc-env=GRADIENT_SONAME={soname}");
+    // rustc already limits a cdylib's exports to its `#[no_mangle]` functions (its own
+    // version script); this one also keeps any such function of a dependency out.
+    let script =
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("exports.map");
+    std::fs::write(&script, "{\n  global: grad_*;\n  local: *;\n};\n").expect("write exports.map");
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+        script.display()
+    );
 }
 
 /// The Rust code of `grad_status::ALL` and `grad_status::message()`, from the enum's one
