@@ -78,7 +78,8 @@ $(STATIC_LIB) $(SHARED_LIB): Cargo.toml Cargo.lock build.rs cbindgen.toml
 # Rewritten on every install (FORCE): they depend on the install paths.
 $(RELEASE)/pkg/%: pkg/%.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@VERSION@|$(VERSION)|g' \
+	@echo "  GEN     $@"
+	@sed -e 's|@VERSION@|$(VERSION)|g' \
 	    -e 's|@VERSION_MAJOR_MINOR@|$(MAJOR).$(MINOR)|g' \
 	    -e 's|@SOVER@|$(SOVER)|g' \
 	    -e 's|@SONAME@|$(SONAME)|g' \
