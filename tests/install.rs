@@ -241,7 +241,7 @@ fn make_install_serves_c_and_cxx_users_and_uninstall_removes_it() {
     // of the header exported.
     assert_eq!(
         dynamic_entries(&real, "SONAME"),
-        [soname.clone()],
+        std::slice::from_ref(&soname),
         "the soname"
     );
     for kind in ["RPATH", "RUNPATH"] {
