@@ -33,8 +33,8 @@
  * Result of every fallible `grad_` function. `GRAD_STATUS_OK` (0) is success; every other
  * value names one kind of failure: `grad_status_message()` gives its fixed description
  * (the first sentence of its documentation here) and `grad_last_error()` or
- * `grad_last_error_copy()` the detail of the failed call. On any failure nothing has been
- * written to any output. Numbers are fixed and never reused.
+ * `grad_last_error_copy()` the detail of the failed call. On any failure but PANIC (a bug)
+ * nothing has been written to any output. Numbers are fixed and never reused.
  *
  * **Order of checks.** A call with several faults reports the first of them in this
  * order, the same in every function (each runs the stages that concern its arguments):
@@ -92,7 +92,8 @@ enum grad_status
    * Shape or strides overflow the address space.
    *
    * The element count or the memory extent described by a shape and strides does not
-   * fit in the address space (`isize`), or a stride is `PTRDIFF_MIN`.
+   * fit in the address space (`isize`), as with a stride of `PTRDIFF_MIN` on an axis
+   * longer than 1 (on an axis of length 1 any stride is accepted: it reaches nothing).
    */
   GRAD_STATUS_OVERFLOW = 4,
   /**
@@ -149,7 +150,7 @@ enum grad_status
    * An output shares a byte with `f`, a coordinate array or another output, or its own
    * strides do not nest (each at least the extent of the smaller ones). Slices of one
    * array along one axis (such as the components of one `(..., n_out)` array, `f`
-   * included) and ranges of one axis are told apart exactly in O(ndim) time; other
+   * included) and ranges of one axis are told apart exactly in O(ndim log ndim) time; other
    * interleavings go to an exact search of at most 2^20 steps per call and, if it runs
    * out, are refused with this code ("... interleave in a way too complex to prove
    * disjoint") though they may share no byte.
@@ -158,8 +159,10 @@ enum grad_status
   /**
    * Out of memory.
    *
-   * Memory for a plan, its options or its coefficient tables (O(axis length)) could not
-   * be allocated.
+   * Memory for coefficient tables (O(axis length)) or for the options' copy of a
+   * coordinate array could not be allocated. (The plan and options objects themselves
+   * are small; if even they cannot be allocated, the process aborts, as Rust's allocator
+   * does.)
    */
   GRAD_STATUS_OUT_OF_MEMORY = 15,
   /**

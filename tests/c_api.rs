@@ -1,7 +1,9 @@
-//! The C API, exercised from C: every program in `c_tests/` and the C example are compiled
-//! with `-Wall -Wextra -Wpedantic -Werror`, linked against the `libgradient` that cargo
-//! just built, and run. A program passes when it exits with status 0; on failure the test
-//! shows its stdout and stderr.
+//! The C API, exercised from C and C++: every program in `c_tests/` and the C and C++
+//! examples are compiled with `-Wall -Wextra -Wpedantic -Werror`, linked against the
+//! `libgradient` that cargo just built, and run. The programs using `gradient.hpp` are
+//! built as C++17 and C++20 (and C++17 with `-fno-exceptions`), with
+//! `-Wconversion -Wsign-conversion` as well. A program passes when it exits with status 0;
+//! on failure the test shows its stdout and stderr.
 //!
 //! Each program gets its own module, so a failure names it:
 //! - `<program>::runs`: linked against `libgradient.so` (every `cargo test`);
@@ -17,8 +19,24 @@
 #[path = "support/cbuild.rs"]
 mod cbuild;
 
-use cbuild::{Build, Program, SANITIZER_FLAGS};
+use cbuild::{Build, CXX_STRICT_FLAGS, Program, SANITIZER_FLAGS};
 use std::process::{Command, Output};
+
+/// A program using `gradient.hpp`, compiled as C++17 with [`CXX_STRICT_FLAGS`].
+fn cxx17(source: &str) -> Build {
+    Build::cxx(source)
+        .flags(CXX_STRICT_FLAGS)
+        .flags(&["-std=c++17"])
+        .tag("cxx17")
+}
+
+/// A program using `gradient.hpp`, compiled as C++20 with [`CXX_STRICT_FLAGS`].
+fn cxx20(source: &str) -> Build {
+    Build::cxx(source)
+        .flags(CXX_STRICT_FLAGS)
+        .flags(&["-std=c++20"])
+        .tag("cxx20")
+}
 
 /// Compiles `build`, or panics with the compiler's output.
 fn compile(build: &Build) -> Program {
@@ -132,6 +150,24 @@ c_program!(
 c_program!(
     /// The header compiled and used as C++11.
     header_cxx => Build::cxx("c_tests/header_cxx.cpp")
+);
+c_program!(
+    /// `gradient.hpp` as C++17: every form against numpy's bits and the C API's.
+    test_cxx17 => cxx17("c_tests/test_cxx.cpp")
+);
+c_program!(
+    /// `gradient.hpp` as C++20: the same, plus the `std::span` overloads.
+    test_cxx20 => cxx20("c_tests/test_cxx.cpp")
+);
+c_program!(
+    /// `gradient.hpp` as C++17 with `-fno-exceptions`: the `try_` forms alone.
+    test_cxx17_no_exceptions => cxx17("c_tests/test_cxx.cpp")
+        .flags(&["-fno-exceptions"])
+        .tag("noexcept")
+);
+c_program!(
+    /// The C++ example (`examples/plan.cpp`), as C++17.
+    plan_cxx_example => cxx17("examples/plan.cpp")
 );
 c_program!(
     /// The C example for newcomers (its output is checked by `example_output_is_expected`).

@@ -11,9 +11,11 @@
 //! wraps the address space, its pointer is NULL or misaligned), or when another argument
 //! makes the call fail before any memory is touched. Rejected calls must return a status,
 //! never crash, and leave every buffer unchanged; honest calls get the full checks of the
-//! valid target.
+//! valid target. Each general call is also made through the plan API (see
+//! [`harness`](crate::harness)), sometimes with argument arrays passed misaligned or a NULL
+//! or misaligned handle or result pointer given to one of its steps.
 
-use crate::harness::{Call, F64Call, GeneralCall, Ptr, elem_of};
+use crate::harness::{BadHandle, Call, F64Call, GeneralCall, Ptr, Step, elem_of};
 use crate::memory::{Arena, DType, Elem, c_strides, f_strides};
 use crate::reader::Reader;
 use crate::valid::SENTINEL;
@@ -264,7 +266,32 @@ pub fn general_call(r: &mut Reader) -> GeneralCall {
         1 + r.below(2) as i32
     };
     c.n_threads = threads(r);
+    // Read last, so that inputs written before these choices existed decode as they did.
+    if r.one_in(8) {
+        c.misaligned = 1 << r.below(6);
+    }
+    if r.one_in(4) {
+        c.handle = bad_handle(r);
+    }
     c
+}
+
+/// A NULL or misaligned handle or result pointer for one step of the plan API.
+fn bad_handle(r: &mut Reader) -> BadHandle {
+    let step = r.pick(&[
+        Step::OptionsNew,
+        Step::SetSpacing,
+        Step::SetAxes,
+        Step::SetEdgeOrder,
+        Step::SetThreads,
+        Step::PlanNew,
+        Step::Execute,
+    ]);
+    match r.below(5) {
+        0 | 1 => BadHandle::Null(step),
+        2 | 3 => BadHandle::Misaligned(step),
+        _ => BadHandle::PlanOptions,
+    }
 }
 
 /// A `grad_gradient_f64` call from arbitrary integers.

@@ -225,27 +225,6 @@ pub struct Desc {
     pub home: Home,
 }
 
-/// What a descriptor claims, judged by the header's rules.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fit {
-    /// No elements: nothing may be read or written; any pointer is fine.
-    Empty,
-    /// The library must reject it with one of these statuses (it can detect the problem
-    /// without touching memory).
-    Rejected(Vec<i32>),
-    /// Valid, within its buffer: `below` and `above` bytes around element `[0, …, 0]`
-    /// (`above` includes that element).
-    Inside {
-        /// Bytes below element `[0, …, 0]`.
-        below: usize,
-        /// Bytes from element `[0, …, 0]` to one past the highest byte.
-        above: usize,
-    },
-    /// Claims more than its buffer holds, or a made-up address: the library cannot know,
-    /// so such a call must not be made unless something else makes it fail first.
-    Lie,
-}
-
 /// Status numbers (`grad_status`), restated.
 pub mod status {
     /// Success.
@@ -323,72 +302,106 @@ pub fn element_count(shape: &[usize]) -> Option<usize> {
 }
 
 impl Desc {
-    /// Judges the descriptor: empty, rejected (with the possible statuses), inside its
-    /// buffer (`buf_len` bytes, element `[0…]` at byte `home.1`), or a lie.
-    pub fn fit(&self, buf_len: impl Fn(usize) -> usize) -> Fit {
+    /// Whether the array has no element (some length is 0).
+    pub fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+
+    /// Number of elements (saturating).
+    pub fn count(&self) -> u128 {
+        self.shape
+            .iter()
+            .fold(1u128, |p, &n| p.saturating_mul(n as u128))
+    }
+
+    /// Elements reachable below and above element `[0, …, 0]`, exactly (each term is
+    /// below 2^127; the sums over up to 64 axes are checked): `None` if they overflow.
+    fn reach(&self) -> Option<(u128, u128)> {
+        let (mut below, mut above) = (0u128, 0u128);
+        for (&n, &st) in self.shape.iter().zip(&self.strides) {
+            let reach = u128::from(st.unsigned_abs() as u64) * (n as u128).saturating_sub(1);
+            let side = if st < 0 { &mut below } else { &mut above };
+            *side = side.checked_add(reach)?;
+        }
+        Some((below, above))
+    }
+
+    /// The size check of the order of checks (stage 4 for the input and the outputs, part
+    /// of stage 3 for coordinates): OVERFLOW if the product of the non-zero lengths times
+    /// the element size exceeds `PTRDIFF_MAX` (numpy's rule, also for an empty array:
+    /// "array is too big"), or, for an array with elements, if the bytes its shape and
+    /// strides span do.
+    pub fn size_fault(&self) -> Option<i32> {
         use status::*;
         const IMAX: u128 = isize::MAX as u128;
         let size = self.elem.size as u128;
-        let has_zero = self.shape.contains(&0);
-        // numpy's rule: the product of the non-zero lengths, times the element size, fits.
         let mut product: u128 = 1;
         for &n in self.shape.iter().filter(|&&n| n != 0) {
             product = product.saturating_mul(n as u128);
         }
         if product.saturating_mul(size) > IMAX {
-            // numpy refuses such a shape even when a length is 0 ("array is too big").
-            return Fit::Rejected(vec![OVERFLOW]);
+            return Some(OVERFLOW);
         }
-        if has_zero {
-            return Fit::Empty;
+        if self.is_empty() {
+            return None;
         }
-        let mut errors = Vec::new();
-        if self.addr == 0 {
-            errors.push(NULL_POINTER);
-        }
-        if !self.addr.is_multiple_of(self.elem.align) {
-            errors.push(MISALIGNED);
-        }
-        // Reach below and above element [0…] in elements, exactly: each term is below
-        // 2^127, and the sums over up to 64 axes are checked.
-        let (mut below, mut above) = (0u128, 0u128);
-        let mut overflow = false;
-        for (&n, &st) in self.shape.iter().zip(&self.strides) {
-            let reach = u128::from(st.unsigned_abs() as u64) * (n as u128 - 1);
-            let side = if st < 0 { &mut below } else { &mut above };
-            match side.checked_add(reach) {
-                Some(v) => *side = v,
-                None => overflow = true,
-            }
-        }
-        let span_bytes = below
-            .checked_add(above)
+        let span_bytes = self
+            .reach()
+            .and_then(|(b, a)| b.checked_add(a))
             .and_then(|e| e.checked_add(1))
             .and_then(|e| e.checked_mul(size));
-        if overflow || span_bytes.is_none_or(|b| b > IMAX) {
-            errors.push(OVERFLOW);
-        } else if self.addr != 0 {
-            let lo = self.addr as u128 as i128 - (below * size) as i128;
-            let hi = self.addr as u128 + (above + 1) * size;
-            if lo < 0 || hi > usize::MAX as u128 {
-                errors.push(OVERFLOW);
-            }
+        span_bytes.is_none_or(|b| b > IMAX).then_some(OVERFLOW)
+    }
+
+    /// The pointer checks of the order of checks (stage 6 for the input and the outputs,
+    /// part of stage 3 for coordinates), for an array with elements whose size passed: the
+    /// first of NULL_POINTER, MISALIGNED, and OVERFLOW (its lowest or highest byte lies
+    /// beyond the address space from this address). `None` for an empty array.
+    pub fn pointer_fault(&self) -> Option<i32> {
+        use status::*;
+        if self.is_empty() {
+            return None;
         }
-        if !errors.is_empty() {
-            return Fit::Rejected(errors);
+        if self.addr == 0 {
+            return Some(NULL_POINTER);
         }
-        let (below_b, above_b) = ((below * size) as usize, ((above + 1) * size) as usize);
+        if !self.addr.is_multiple_of(self.elem.align) {
+            return Some(MISALIGNED);
+        }
+        let (below, above) = self.reach().expect("size checked first");
+        let size = self.elem.size as u128;
+        let lo = self.addr as u128 as i128 - (below * size) as i128;
+        let hi = self.addr as u128 + (above + 1) * size;
+        (lo < 0 || hi > usize::MAX as u128).then_some(OVERFLOW)
+    }
+
+    /// Whether the array's lowest element starts at address 0 (its pointer and extent
+    /// otherwise valid): no honest array does.
+    pub fn reaches_null(&self) -> bool {
+        if self.is_empty() || self.size_fault().is_some() || self.pointer_fault().is_some() {
+            return false;
+        }
+        let (below, _) = self.reach().expect("size checked");
+        self.addr as u128 == below * self.elem.size as u128
+    }
+
+    /// Whether every element lies inside the real buffer behind the descriptor (`buf_len`
+    /// gives a buffer's size): an empty array always does; a made-up address never.
+    pub fn inside(&self, buf_len: impl Fn(usize) -> usize) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        if self.size_fault().is_some() || self.pointer_fault().is_some() {
+            return false;
+        }
+        let (below, above) = self.reach().expect("size checked");
+        let size = self.elem.size as u128;
+        let (below_b, above_b) = (below * size, (above + 1) * size);
         match self.home {
-            Some((buf, off))
-                if off >= below_b
-                    && off.checked_add(above_b).is_some_and(|e| e <= buf_len(buf)) =>
-            {
-                Fit::Inside {
-                    below: below_b,
-                    above: above_b,
-                }
+            Some((buf, off)) => {
+                off as u128 >= below_b && off as u128 + above_b <= buf_len(buf) as u128
             }
-            _ => Fit::Lie,
+            None => false,
         }
     }
 
@@ -507,6 +520,13 @@ impl Arena {
     /// A copy of every buffer's bytes.
     pub fn snapshot(&self) -> Vec<Vec<u8>> {
         self.bufs.iter().map(|b| b.bytes().to_vec()).collect()
+    }
+
+    /// Writes a snapshot back (buffers added since keep their bytes).
+    pub fn restore(&mut self, snapshot: &[Vec<u8>]) {
+        for (b, bytes) in self.bufs.iter_mut().zip(snapshot) {
+            b.bytes_mut().copy_from_slice(bytes);
+        }
     }
 
     /// Length of buffer `i`.

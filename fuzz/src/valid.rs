@@ -5,7 +5,9 @@
 //! and write everything it is told about. Argument mistakes that the library can detect
 //! are still mixed in (wrong counts, kinds, dtypes, axes, edge orders, NULL or misaligned
 //! pointers, outputs aliasing the input, a coordinate array or each other) so that every
-//! status is exercised next to successful calls.
+//! status is exercised next to successful calls. Every `grad_gradient` call is also made
+//! through the plan API, and a successful plan executed a second time on another input
+//! (see [`harness`](crate::harness)).
 
 use crate::harness::{Call, F64Call, GeneralCall, Ptr, elem_of};
 use crate::memory::{Arena, DType, Elem, c_strides, element_count, for_each_index};

@@ -122,11 +122,14 @@ pub(crate) fn spacing_args(spacing: &[grad_spacing]) -> Result<PerAxis<SpacingAr
 
 /// Stage 1: `n_spacing` above any array's axis count is refused before that many entries
 /// are read.
-pub(crate) fn spacing_count(n_spacing: usize, requested: usize) -> Result<(), Failure> {
+pub(crate) fn spacing_count(n_spacing: usize) -> Result<(), Failure> {
     if n_spacing > GRAD_MAX_NDIM {
         return Err(Failure::new(
             grad_status::SpacingCount,
-            format!("invalid number of arguments: {n_spacing} spacing values for {requested} axes"),
+            format!(
+                "invalid number of arguments: {n_spacing} spacing values, more than any array \
+                 has axes ({GRAD_MAX_NDIM})"
+            ),
         ));
     }
     Ok(())

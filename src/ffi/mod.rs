@@ -112,7 +112,7 @@ pub unsafe extern "C" fn grad_gradient(
         validate::ndim(ndim)?;
         let all_axes = axes.is_null() && n_axes == 0;
         let requested = if all_axes { ndim } else { n_axes };
-        call::spacing_count(n_spacing, requested)?;
+        call::spacing_count(n_spacing)?;
         call::axes_count(n_axes)?;
         if n_out != requested {
             return Err(Failure::new(

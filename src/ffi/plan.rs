@@ -7,7 +7,7 @@
 use super::boundary;
 use super::call::{self, AnyPlan, Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
 use super::status::{Failure, grad_status};
-use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing};
+use super::types::{grad_dtype, grad_spacing};
 use super::validate::{self, Strided};
 use super::view;
 use crate::core::{Coordinates, PerAxis, Spacing};
@@ -188,6 +188,15 @@ pub struct grad_plan {
     _spacing: Arc<[OwnedSpacing]>,
 }
 
+// The C API shares plans between threads (concurrent `grad_plan_execute`) and options
+// between concurrent `grad_plan_new` calls through raw pointers, where the compiler checks
+// nothing: this fails to compile if either type stops being `Send + Sync`.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<grad_plan>();
+    shared::<grad_options>();
+};
+
 /// Stage 1 for a handle or result pointer: non-NULL and aligned.
 fn handle<T>(ptr: *const T, name: &str) -> Result<(), Failure> {
     validate::non_null(ptr, 1, &name)?;
@@ -312,7 +321,7 @@ pub unsafe extern "C" fn grad_options_set_spacing(
     boundary::status(|| {
         // SAFETY: forwarded contract.
         let options = unsafe { options_mut(options) }?;
-        call::spacing_count(n_spacing, GRAD_MAX_NDIM)?;
+        call::spacing_count(n_spacing)?;
         // SAFETY: `spacing` holds `n_spacing` structs (contract); checked by `borrow`.
         let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?;
         let args = call::spacing_args(spacing)?;

@@ -8,8 +8,8 @@ use std::ffi::{CStr, CString};
 /// Result of every fallible `grad_` function. `GRAD_STATUS_OK` (0) is success; every other
 /// value names one kind of failure: `grad_status_message()` gives its fixed description
 /// (the first sentence of its documentation here) and `grad_last_error()` or
-/// `grad_last_error_copy()` the detail of the failed call. On any failure nothing has been
-/// written to any output. Numbers are fixed and never reused.
+/// `grad_last_error_copy()` the detail of the failed call. On any failure but PANIC (a bug)
+/// nothing has been written to any output. Numbers are fixed and never reused.
 ///
 /// **Order of checks.** A call with several faults reports the first of them in this
 /// order, the same in every function (each runs the stages that concern its arguments):
@@ -55,7 +55,8 @@ pub enum grad_status {
     /// Shape or strides overflow the address space.
     ///
     /// The element count or the memory extent described by a shape and strides does not
-    /// fit in the address space (`isize`), or a stride is `PTRDIFF_MIN`.
+    /// fit in the address space (`isize`), as with a stride of `PTRDIFF_MIN` on an axis
+    /// longer than 1 (on an axis of length 1 any stride is accepted: it reaches nothing).
     Overflow = 4,
     /// Pointer not aligned for its element type.
     ///
@@ -92,15 +93,17 @@ pub enum grad_status {
     /// An output shares a byte with `f`, a coordinate array or another output, or its own
     /// strides do not nest (each at least the extent of the smaller ones). Slices of one
     /// array along one axis (such as the components of one `(..., n_out)` array, `f`
-    /// included) and ranges of one axis are told apart exactly in O(ndim) time; other
+    /// included) and ranges of one axis are told apart exactly in O(ndim log ndim) time; other
     /// interleavings go to an exact search of at most 2^20 steps per call and, if it runs
     /// out, are refused with this code ("... interleave in a way too complex to prove
     /// disjoint") though they may share no byte.
     Overlap = 14,
     /// Out of memory.
     ///
-    /// Memory for a plan, its options or its coefficient tables (O(axis length)) could not
-    /// be allocated.
+    /// Memory for coefficient tables (O(axis length)) or for the options' copy of a
+    /// coordinate array could not be allocated. (The plan and options objects themselves
+    /// are small; if even they cannot be allocated, the process aborts, as Rust's allocator
+    /// does.)
     OutOfMemory = 15,
     /// Number of outputs differs from number of requested axes.
     OutputCount = 16,
@@ -173,7 +176,9 @@ thread_local! {
 
 /// Records the outcome of a call on this thread: the detail of a failure, or nothing.
 pub(crate) fn record(outcome: Option<&str>) {
-    LAST_ERROR.with(|slot| {
+    // `try_with`: a call made while this thread's locals are being destroyed records
+    // nothing rather than panicking outside the boundary.
+    let _ = LAST_ERROR.try_with(|slot| {
         let mut slot = slot.borrow_mut();
         match outcome {
             None if slot.as_bytes().is_empty() => {}

@@ -52,6 +52,11 @@ pub const CXX_FLAGS: &[&str] = &[
     "-O2",
 ];
 
+/// Added to [`CXX_FLAGS`] for the programs using `gradient.hpp` (the last `-std` wins, so
+/// each adds its own `-std=c++17` or `-std=c++20` after these): implicit conversions that
+/// may change a value or its sign are errors, in the header as in the tests.
+pub const CXX_STRICT_FLAGS: &[&str] = &["-Wconversion", "-Wsign-conversion", "-pthread"];
+
 /// AddressSanitizer and UndefinedBehaviorSanitizer, stopping at the first report. The
 /// Rust library itself stays uninstrumented; this checks the C side's use of the API.
 pub const SANITIZER_FLAGS: &[&str] = &[
@@ -134,9 +139,13 @@ impl Build {
     }
 
     /// Appends `-<tag>` to the executable's name, so that variants of one source (static,
-    /// sanitized) built concurrently do not overwrite each other.
+    /// sanitized, one C++ standard or another) built concurrently do not overwrite each
+    /// other. Tags accumulate: `.tag("cxx20").tag("sanitized")` names it `<stem>-cxx20-sanitized`.
     pub fn tag(mut self, tag: &str) -> Self {
-        self.tag = Some(tag.to_string());
+        self.tag = Some(match self.tag.take() {
+            Some(previous) => format!("{previous}-{tag}"),
+            None => tag.to_string(),
+        });
         self
     }
 
