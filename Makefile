@@ -116,8 +116,8 @@ endif
 	$(INSTALL_DATA) $(RELEASE)/pkg/gradientConfig.cmake \
 	    $(RELEASE)/pkg/gradientConfigVersion.cmake "$(DESTDIR)$(CMAKEDIR)/"
 
-# Removes the files install writes (and the CMake package's directories once empty);
-# needs no build.
+# Removes the files install writes, then each directory it may have made that is left
+# empty (rmdir removes nothing else); needs no build.
 uninstall: check-dirs
 	rm -f "$(DESTDIR)$(LIBDIR)/$(REALNAME)" "$(DESTDIR)$(LIBDIR)/$(SONAME)" \
 	    "$(DESTDIR)$(LIBDIR)/libgradient.so" "$(DESTDIR)$(LIBDIR)/libgradient.a" \
@@ -125,5 +125,7 @@ uninstall: check-dirs
 	    "$(DESTDIR)$(PKGCONFIGDIR)/gradient.pc" \
 	    "$(DESTDIR)$(CMAKEDIR)/gradientConfig.cmake" \
 	    "$(DESTDIR)$(CMAKEDIR)/gradientConfigVersion.cmake"
-	rmdir "$(DESTDIR)$(CMAKEDIR)" 2>/dev/null || true
-	rmdir "$(DESTDIR)$(dir $(CMAKEDIR))" 2>/dev/null || true
+	@for d in "$(CMAKEDIR)" "$(patsubst %/,%,$(dir $(CMAKEDIR)))" "$(PKGCONFIGDIR)" \
+	    "$(LIBDIR)" "$(INCLUDEDIR)"; do \
+	    rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
+	done

@@ -4,7 +4,7 @@
 //! outside the repository, `tests/install/consumer.c` with `pkg-config` (shared and
 //! `-static`) and `consumer.c` and `consumer.cpp` with CMake's `find_package(gradient)`
 //! (`gradient::gradient` and `gradient::gradient_static`), checks each program's
-//! `DT_NEEDED` entries, and finally that `make uninstall` leaves no file in the prefix.
+//! `DT_NEEDED` entries, and finally that `make uninstall` leaves the prefix empty.
 //!
 //! `make install` builds the release library only if it is missing or older than its
 //! sources (a minute or two from scratch; seconds otherwise). Without `cmake` (Debian's
@@ -392,6 +392,13 @@ fn make_install_serves_c_and_cxx_users_and_uninstall_removes_it() {
     make(&stage, "uninstall");
     let left = files_under(&stage);
     assert!(left.is_empty(), "make uninstall left {left:?}");
+    let dirs: Vec<_> = std::fs::read_dir(&prefix)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        dirs.is_empty(),
+        "make uninstall left the directories {dirs:?}"
+    );
 
     let _ = writeln!(
         std::io::stderr(),
