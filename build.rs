@@ -3,6 +3,11 @@
 //! The header is written to `$OUT_DIR/gradient.h` only (a build script must not write into
 //! the source tree); `tests/header.rs` checks that the committed `include/gradient.h` is
 //! byte-identical, and rewrites it when `GRADIENT_BLESS=1`.
+//!
+//! On ELF platforms it also gives the shared library its ABI identity, in every profile:
+//! the soname `libgradient.so.<sover>` by cargo-c's rule (see [`sover`]), so that a plain
+//! `cargo build --release`, `make install` and `cargo cinstall` agree (`tests/install.rs`
+//! checks it, and that the library exports exactly the header's `grad_` functions).
 
 use std::env;
 use std::path::PathBuf;
@@ -43,9 +48,50 @@ fn main() {
         "cargo:rustc-env=GRADIENT_TARGET={}",
         env::var("TARGET").expect("cargo sets TARGET")
     );
+    link_args(&major, &minor, &patch);
+
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The soname's version suffix, as cargo-c computes it (`LibraryCApiConfig::sover`): before
+/// 1.0 a minor release may change the ABI, so `0.0.PATCH` and `0.MINOR`; from 1.0, `MAJOR`.
+/// The Makefile derives the same names from Cargo.toml's version.
+fn sover(major: &str, minor: &str, patch: &str) -> String {
+    match (major, minor) {
+        ("0", "0") => format!("0.0.{patch}"),
+        ("0", _) => format!("0.{minor}"),
+        _ => major.to_string(),
+    }
+}
+
+/// The cdylib's soname on ELF targets (cargo-c's list of soname platforms,
+/// less Android, which wants no version suffix).
+fn link_args(major: &str, minor: &str, patch: &str) {
+    let os = env::var("CARGO_CFG_TARGET_OS").expect("cargo sets CARGO_CFG_TARGET_OS");
+    let elf = [
+        "linux",
+        "freebsd",
+        "dragonfly",
+        "netbsd",
+        "openbsd",
+        "illumos",
+        "hurd",
+    ];
+    if !elf.contains(&os.as_str()) {
+        println!("cargo:rustc-env=GRADIENT_SONAME=");
+        return;
+    }
+    let soname = format!("libgradient.so.{}", sover(major, minor, patch));
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // For tests/support/cbuild.rs: programs linked with `-lgradient` record this name
+    // (DT_NEEDED) and the loader looks for a file of that name.
+    println!("cargo:rustc-env=GRADIENT_SONAME={soname}");
+    // No version script: rustc already links a cdylib with its own, which exports the
+    // `#[no_mangle]` functions only; a second one is merged into it and cannot narrow it
+    // (tried: `global: grad_version*;` left every `grad_` function exported).
+    // tests/install.rs checks the exports against the header's declarations instead.
 }
 
 /// The Rust code of `grad_status::ALL` and `grad_status::message()`, from the enum's one

@@ -15,6 +15,11 @@
 //! programs are linked with a `DT_RPATH` (searched before `LD_LIBRARY_PATH`) to the same
 //! directory, so they load the fresh library however they are started.
 //!
+//! The soname: on ELF platforms build.rs gives `libgradient.so` the soname
+//! `libgradient.so.0.MINOR` (`GRADIENT_SONAME`), so a program linked with `-lgradient`
+//! needs a file of that name at run time; [`Build::compile`] links it to `libgradient.so`
+//! in the deps directory, as `make install` does in the library directory.
+//!
 //! The compiler is the one the `cc` crate picks for `GRADIENT_TARGET` (the triple build.rs
 //! records), honouring `CC`/`CXX`/`CFLAGS`/`CXXFLAGS` as build scripts do.
 #![allow(dead_code)] // Each includer uses a different subset.
@@ -171,6 +176,9 @@ impl Build {
                 library.display()
             ));
         }
+        if self.link == Link::Shared {
+            soname_link(&lib_dir)?;
+        }
         let output = self.output_path();
         std::fs::create_dir_all(output.parent().expect("output has a directory"))
             .map_err(|e| format!("cannot create {}: {e}", out_dir().display()))?;
@@ -325,6 +333,47 @@ pub fn out_dir() -> PathBuf {
             Err(_) => std::env::temp_dir().join("gradient-cbuild"),
         },
     }
+}
+
+/// The shared library's soname (`libgradient.so.0.MINOR`), or `None` where build.rs sets
+/// none (non-ELF platforms).
+pub fn soname() -> Option<&'static str> {
+    Some(env!("GRADIENT_SONAME")).filter(|name| !name.is_empty())
+}
+
+/// Makes `<lib_dir>/<soname>` a symbolic link to `libgradient.so` (where there is a
+/// soname), so that programs linked against the library find it by the name they record.
+/// The link is made under a unique name and renamed into place: concurrent tests never
+/// see it missing or half-made.
+fn soname_link(lib_dir: &Path) -> Result<(), String> {
+    let Some(soname) = soname() else {
+        return Ok(());
+    };
+    let link = lib_dir.join(soname);
+    if std::fs::read_link(&link).is_ok_and(|target| target == Path::new(shared_library_name())) {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = lib_dir.join(format!("{soname}.partial-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_file(&partial);
+        std::os::unix::fs::symlink(shared_library_name(), &partial)
+            .and_then(|()| std::fs::rename(&partial, &link))
+            .map_err(|e| {
+                format!(
+                    "cannot link {} to {}: {e}",
+                    link.display(),
+                    shared_library_name()
+                )
+            })
+    }
+    #[cfg(not(unix))]
+    Err(format!(
+        "{} is needed and only Unix can make it",
+        link.display()
+    ))
 }
 
 /// The platform's file name of the shared library.
