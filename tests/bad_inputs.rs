@@ -767,7 +767,10 @@ fn coordinates_whose_lowest_element_is_at_address_zero_are_rejected() {
 fn flat_call_reports_a_misaligned_out_before_its_later_blocks() {
     let mut r = Flat::new();
     r.out_ptr = Some(ptr::without_provenance_mut(usize::MAX));
-    r.rejects(grad_status::Misaligned, "out (the block of axis 0) at address");
+    r.rejects(
+        grad_status::Misaligned,
+        "out (the block of axis 0) at address",
+    );
 }
 
 #[test]

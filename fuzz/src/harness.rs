@@ -43,8 +43,7 @@ use gradient::ffi::{
     grad_gradient, grad_gradient_f64, grad_last_error, grad_last_error_copy, grad_options,
     grad_options_free, grad_options_new, grad_options_set_axes, grad_options_set_edge_order,
     grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
-    grad_plan_free, grad_plan_new, grad_plan_output_count, grad_plan_output_dtype,
-    grad_spacing,
+    grad_plan_free, grad_plan_new, grad_plan_output_count, grad_plan_output_dtype, grad_spacing,
 };
 use std::ffi::{CStr, c_void};
 use std::ptr::{null, null_mut};
@@ -503,7 +502,11 @@ fn last_error() -> String {
         assert_eq!(untouched[0], 0x55, "copy wrote into a zero-length buffer");
         let mut full = vec![0x55u8; n + 1];
         assert_eq!(grad_last_error_copy(full.as_mut_ptr().cast(), n + 1), n);
-        assert_eq!(&full[..n], &message[..], "copy differs from grad_last_error");
+        assert_eq!(
+            &full[..n],
+            &message[..],
+            "copy differs from grad_last_error"
+        );
         assert_eq!(full[n], 0, "copy not NUL-terminated");
         let cut = n / 2 + 1;
         let mut short = vec![0x55u8; cut];
@@ -917,7 +920,11 @@ impl GeneralCall {
             strides: arg_ptr(self.strides.as_deref(), mis(ARG_STRIDES), &mut keep),
             spacing: arg_ptr(self.spacing.as_deref(), mis(ARG_SPACING), &mut keep),
             axes: arg_ptr(self.axes.as_deref(), mis(ARG_AXES), &mut keep),
-            out: arg_ptr(self.out.is_some().then_some(&list[..]), mis(ARG_OUT), &mut keep),
+            out: arg_ptr(
+                self.out.is_some().then_some(&list[..]),
+                mis(ARG_OUT),
+                &mut keep,
+            ),
             out_strides: arg_ptr(self.out_strides.as_deref(), mis(ARG_OUT_STRIDES), &mut keep),
             f: self.f.map_or(0, |p| p.addr) as *const c_void,
             _list: list,
@@ -978,7 +985,8 @@ impl GeneralCall {
                 )
             }) as i32;
             let message = last_error();
-            let f = matches!(expect, Expect::Succeed(_) | Expect::Either(..)).then(|| self.f_desc());
+            let f =
+                matches!(expect, Expect::Succeed(_) | Expect::Either(..)).then(|| self.f_desc());
             check(
                 (Step::Call, status),
                 &message,
@@ -1066,7 +1074,11 @@ impl GeneralCall {
             if s != OK {
                 return (Step::PlanNew, s);
             }
-            assert_eq!(grad_plan_output_count(plan), self.requested(), "output count");
+            assert_eq!(
+                grad_plan_output_count(plan),
+                self.requested(),
+                "output count"
+            );
             let dt = DType::from_tag(self.dtype).expect("planned").output().tag();
             assert_eq!(grad_plan_output_dtype(plan), dt, "output dtype");
             let skewed = (plan as usize + 1) as *const grad_plan;

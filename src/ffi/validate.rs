@@ -307,7 +307,9 @@ impl<'a> Strided<'a> {
         // With the span within isize (`size`), these products cannot overflow. The lowest
         // element may not lie at address 0 either: no allocation does, and a view of it
         // would start at NULL.
-        let in_space = addr.checked_sub(below * itemsize).is_some_and(|lowest| lowest > 0)
+        let in_space = addr
+            .checked_sub(below * itemsize)
+            .is_some_and(|lowest| lowest > 0)
             && addr.checked_add((above + 1) * itemsize).is_some();
         if !in_space {
             return Err(Failure::new(
