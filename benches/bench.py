@@ -283,12 +283,21 @@ def main():
         batches.append((time.perf_counter() - t0) / 2000)
     numpy_small_ns = statistics.median(batches) * 1e9
 
-    calls = build_c("calls", [os.path.join(ROOT, "benches", "calls.c")],
-                    ["-pthread", "-L", os.path.dirname(LIB_PATH), "-lgradient",
-                     "-Wl,-rpath," + os.path.dirname(LIB_PATH)])
-    env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(LIB_PATH))
-    call_out = subprocess.run([calls], check=True, capture_output=True, text=True, env=env).stdout
-    os.unlink(calls)
+    # The program records the library's soname (libgradient.so.0.MINOR), which cargo's
+    # output directory does not hold: a private directory names LIB_PATH by it.
+    with tempfile.TemporaryDirectory() as lib_dir:
+        os.symlink(LIB_PATH, os.path.join(lib_dir, "libgradient.so"))
+        soname = re.search(r"Library soname: \[(.+?)\]",
+                           subprocess.run(["readelf", "-d", LIB_PATH], check=True,
+                                          capture_output=True, text=True).stdout)
+        if soname:
+            os.symlink(LIB_PATH, os.path.join(lib_dir, soname.group(1)))
+        calls = build_c("calls", [os.path.join(ROOT, "benches", "calls.c")],
+                        ["-pthread", "-L", lib_dir, "-lgradient", "-Wl,-rpath," + lib_dir])
+        env = dict(os.environ, LD_LIBRARY_PATH=lib_dir)
+        call_out = subprocess.run([calls], check=True, capture_output=True, text=True,
+                                  env=env).stdout
+        os.unlink(calls)
 
     print()
     print(f"{'workload':58} {'time':>9} {'GB/s':>6} {'probe ord':>9} {'probe NT':>8} {'% NT':>5} {'vs numpy':>8}")

@@ -381,6 +381,7 @@ impl Arrays {
     }
 
     /// Stage 6 for the input at address `f`.
+    #[inline(always)]
     pub(crate) fn input_at(&self, f: usize) -> Result<Strided<'_>, Failure> {
         let (layout, span) = (self.dtype.layout(), self.input_span);
         Strided::placed(f, &self.shape, &self.strides, layout, span, &"f")
@@ -422,7 +423,15 @@ impl Arrays {
         out: Outputs<'_>,
         reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
     ) -> Result<(), Failure> {
-        let (input, outputs) = self.place(f, out, reads)?;
+        if reads.clone().next().is_none() {
+            if let Some(out) = self.apart(f, out) {
+                // SAFETY: `apart` checked what `place` would, and the caller's contract
+                // makes the memory valid for the call.
+                return with_plan!(plan, p, T => unsafe { self.compute_apart::<T>(p, f, &out) });
+            }
+        }
+        let mut outputs = PerAxis::new();
+        let input = self.place(f, out, reads, &mut outputs)?;
         if input.is_empty() {
             return Ok(());
         }
@@ -447,7 +456,14 @@ impl Arrays {
         with_dtype!(self.dtype, T => {
             let mut plan = Plan::<T>::empty(&self.shape, threads);
             plan.fill(spacing, axes, edge_order)?;
-            let (input, outputs) = self.place(f, out, reads)?;
+            if reads.clone().next().is_none() {
+                if let Some(out) = self.apart(f, out) {
+                    // SAFETY: as in `execute`.
+                    return unsafe { self.compute_apart::<T>(&plan, f, &out) };
+                }
+            }
+            let mut outputs = PerAxis::new();
+            let input = self.place(f, out, reads, &mut outputs)?;
             if input.is_empty() {
                 return Ok(());
             }
@@ -456,18 +472,19 @@ impl Arrays {
         })
     }
 
-    /// Stages 6 and 7: the input and outputs at their addresses, checked.
-    fn place<'r>(
-        &self,
+    /// Stages 6 and 7: the input and outputs at their addresses, checked; the outputs'
+    /// descriptors are pushed onto `outputs` (the caller's list: returning it would move
+    /// it, a measurable cost on a small call).
+    fn place<'s, 'r>(
+        &'s self,
         f: usize,
         out: Outputs<'_>,
         reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
-    ) -> Result<(Strided<'_>, PerAxis<Strided<'_>>), Failure> {
+        outputs: &mut PerAxis<Strided<'s>>,
+    ) -> Result<Strided<'s>, Failure> {
         let input = self.input_at(f)?;
         let shape = &self.shape[..];
         let layout = self.dtype.output().layout();
-        // Pushed one by one, as in `spacing_args`.
-        let mut outputs = PerAxis::new();
         for k in 0..self.n_out {
             let (strides, span) = (self.output_strides(k), self.output_spans[k]);
             let label = OutputName(out, k);
@@ -482,8 +499,64 @@ impl Arrays {
         }
         let reads = std::iter::once((Read::Input, &input))
             .chain(reads.map(|(i, x)| (Read::Coordinates(i), x)));
-        validate::no_overlap(reads, &outputs)?;
-        Ok((input, outputs))
+        validate::no_overlap(reads, outputs)?;
+        Ok(input)
+    }
+
+    /// Stages 6 and 7 at once for the common case: dense arrays laid out alike (each is
+    /// the `count * itemsize` bytes from its address), every pointer non-NULL, aligned and
+    /// with its bytes below the top of the address space, and no two of those byte ranges
+    /// meeting, which settles the overlap test. Returns the outputs' addresses, or `None`
+    /// when any of this fails: [`Arrays::place`] then finds and names the first fault.
+    fn apart(&self, f: usize, out: Outputs<'_>) -> Option<PerAxis<usize>> {
+        if !self.dense {
+            return None;
+        }
+        let count: usize = self.shape.iter().product();
+        let range = |addr: usize, (size, align): (usize, usize)| {
+            let end = addr.checked_add(count * size)?;
+            (addr != 0 && addr % align == 0).then_some((addr, end))
+        };
+        let input = range(f, self.dtype.layout())?;
+        let layout = self.dtype.output().layout();
+        let mut addrs = PerAxis::new();
+        let mut ranges: PerAxis<(usize, usize)> = PerAxis::new();
+        for k in 0..self.n_out {
+            let (lo, hi) = range(out.at(k).ok()?, layout)?;
+            let meets = |&(a, b): &(usize, usize)| lo < b && a < hi;
+            if meets(&input) || ranges.iter().any(meets) {
+                return None;
+            }
+            ranges.push((lo, hi));
+            addrs.push(lo);
+        }
+        Some(addrs)
+    }
+
+    /// The computation on arrays [`Arrays::apart`] accepted: the input at `f`, the outputs
+    /// at `out`.
+    ///
+    /// # Safety
+    /// As [`Arrays::execute`].
+    unsafe fn compute_apart<T: Element>(
+        &self,
+        plan: &Plan<'_, T>,
+        f: usize,
+        out: &[usize],
+    ) -> Result<(), Failure> {
+        let count: usize = self.shape.iter().product();
+        // SAFETY: dense (the arrays' layout), so the input is exactly the `count` elements
+        // from its address, which `apart` found non-NULL, aligned and within the address
+        // space; readable and not written during the call (the caller's contract).
+        let f = unsafe { std::slice::from_raw_parts(f as *const T, count) };
+        // SAFETY: as above for each output; `apart` found their byte ranges disjoint from
+        // each other and from the input's, and the caller's contract makes them writable
+        // and used by nothing else during the call.
+        let mut out: PerAxis<&mut [T::Out]> = (out.iter())
+            .map(|&o| unsafe { std::slice::from_raw_parts_mut(o as *mut T::Out, count) })
+            .collect();
+        plan.execute_dense(f, &self.strides, &mut out)
+            .map_err(Failure::from)
     }
 
     /// # Safety

@@ -272,7 +272,9 @@ impl<'a> Strided<'a> {
 
     /// Stage 6 for one array whose [`size`] gave `span`: its pointer, NULL (only an empty
     /// array may have one), alignment, and an extent that does not wrap around the address
-    /// space from `addr`.
+    /// space from `addr`. Inlined: returned through a `Result`, the descriptor was copied
+    /// piecewise and read back, a measurable cost on a small call.
+    #[inline(always)]
     pub(crate) fn placed(
         addr: usize,
         shape: &'a [usize],
