@@ -146,6 +146,23 @@ pub(crate) fn axes_count(n_axes: usize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Stage 2 for the `axes` argument: `None` (every axis) for NULL with `n_axes` 0, else the
+/// `n_axes` axes (NULL is then an error).
+///
+/// # Safety
+/// A non-NULL `axes` points to `n_axes` readable elements.
+pub(crate) unsafe fn axes_arg(
+    axes: *const i32,
+    n_axes: usize,
+) -> Result<Option<PerAxis<isize>>, Failure> {
+    if axes.is_null() && n_axes == 0 {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract; checked by `borrow`.
+    let given = unsafe { borrow(axes, n_axes, &"axes") }?;
+    Ok(Some(given.iter().map(|&a| a as isize).collect()))
+}
+
 /// A core plan of whichever element type the dtype names.
 #[derive(Debug)]
 pub(crate) enum AnyPlan<'a> {

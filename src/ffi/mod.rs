@@ -132,16 +132,8 @@ pub unsafe extern "C" fn grad_gradient(
         };
         // SAFETY: `spacing` holds `n_spacing` structs (contract).
         let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?;
-        let axes: Option<PerAxis<isize>> = match all_axes {
-            true => None,
-            // SAFETY: `axes` holds `n_axes` elements (contract).
-            false => Some(
-                unsafe { borrow(axes, n_axes, &"axes") }?
-                    .iter()
-                    .map(|&a| a as isize)
-                    .collect(),
-            ),
-        };
+        // SAFETY: `axes` holds `n_axes` elements (contract).
+        let axes = unsafe { call::axes_arg(axes, n_axes) }?;
         // SAFETY: `out` holds `n_out` pointers (contract).
         let out = unsafe { copy(out, n_out, &"out") }?;
         let outputs = match out_strides.is_null() {

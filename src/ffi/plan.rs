@@ -281,16 +281,8 @@ pub unsafe extern "C" fn grad_options_set_axes(
         // SAFETY: forwarded contract.
         let options = unsafe { options_mut(options) }?;
         call::axes_count(n_axes)?;
-        options.axes = match axes.is_null() && n_axes == 0 {
-            true => None,
-            // SAFETY: `axes` holds `n_axes` elements (contract); checked by `borrow`.
-            false => Some(
-                unsafe { borrow(axes, n_axes, &"axes") }?
-                    .iter()
-                    .map(|&a| a as isize)
-                    .collect(),
-            ),
-        };
+        // SAFETY: `axes` holds `n_axes` elements (contract).
+        options.axes = unsafe { call::axes_arg(axes, n_axes) }?;
         Ok(())
     })
 }
