@@ -150,20 +150,38 @@ impl Request {
         (status, message)
     }
 
-    /// `grad_gradient` with the request's arguments.
-    fn one_call(&mut self) -> (grad_status, String) {
-        let out_ptrs: Vec<*mut c_void> = self.out_ptrs.clone().unwrap_or_else(|| {
-            self.outs
+    /// The output pointers the call passes: the override, else the buffers'.
+    fn out_ptrs(&mut self) -> Vec<*mut c_void> {
+        match &self.out_ptrs {
+            Some(p) => p.clone(),
+            None => self
+                .outs
                 .iter_mut()
                 .map(|o| o.as_mut_ptr().cast())
-                .collect()
-        });
-        let axes_ptr = self
-            .axes_ptr
+                .collect(),
+        }
+    }
+
+    /// The `axes` pointer and `n_axes` the call passes.
+    fn axes_arg(&self) -> (*const i32, usize) {
+        let ptr = (self.axes_ptr)
             .unwrap_or_else(|| self.axes.as_ref().map_or(ptr::null(), |a| a.as_ptr()));
-        let n_axes = self
-            .n_axes
-            .unwrap_or_else(|| self.axes.as_ref().map_or(0, Vec::len));
+        let n = (self.n_axes).unwrap_or_else(|| self.axes.as_ref().map_or(0, Vec::len));
+        (ptr, n)
+    }
+
+    /// The `spacing` pointer the call passes (NULL for an empty list).
+    fn spacing_ptr(&self) -> *const grad_spacing {
+        (self.spacing_ptr).unwrap_or(match self.spacing.is_empty() {
+            true => ptr::null(),
+            false => self.spacing.as_ptr(),
+        })
+    }
+
+    /// `grad_gradient` with the request's arguments.
+    fn one_call(&mut self) -> (grad_status, String) {
+        let out_ptrs = self.out_ptrs();
+        let (axes_ptr, n_axes) = self.axes_arg();
         // SAFETY: every pointer is NULL, a deliberately bad value the library must reject
         // before use, or points to memory holding what its count describes.
         let status = unsafe {
@@ -173,11 +191,7 @@ impl Request {
                 self.ndim,
                 self.shape_ptr.unwrap_or(self.shape.as_ptr()),
                 self.strides.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
-                self.spacing_ptr.unwrap_or(if self.spacing.is_empty() {
-                    ptr::null()
-                } else {
-                    self.spacing.as_ptr()
-                }),
+                self.spacing_ptr(),
                 self.n_spacing.unwrap_or(self.spacing.len()),
                 axes_ptr,
                 n_axes,
@@ -197,12 +211,7 @@ impl Request {
     /// a plan, one execution. `None` where the plan API cannot be given the same arguments
     /// (`out_strides` shorter than the requested axes need: `grad_plan_new` reads that many).
     fn planned(&mut self) -> Option<grad_status> {
-        let axes_ptr = self
-            .axes_ptr
-            .unwrap_or_else(|| self.axes.as_ref().map_or(ptr::null(), |a| a.as_ptr()));
-        let n_axes = self
-            .n_axes
-            .unwrap_or_else(|| self.axes.as_ref().map_or(0, Vec::len));
+        let (axes_ptr, n_axes) = self.axes_arg();
         let requested = match axes_ptr.is_null() && n_axes == 0 {
             true => self.ndim,
             false => n_axes,
@@ -215,17 +224,8 @@ impl Request {
                 return None;
             }
         }
-        let out_ptrs: Vec<*mut c_void> = self.out_ptrs.clone().unwrap_or_else(|| {
-            self.outs
-                .iter_mut()
-                .map(|o| o.as_mut_ptr().cast())
-                .collect()
-        });
-        let spacing_ptr = self.spacing_ptr.unwrap_or(if self.spacing.is_empty() {
-            ptr::null()
-        } else {
-            self.spacing.as_ptr()
-        });
+        let out_ptrs = self.out_ptrs();
+        let spacing_ptr = self.spacing_ptr();
         let mut options: *mut grad_options = ptr::null_mut();
         let mut plan: *mut grad_plan = ptr::null_mut();
         // SAFETY: as in `one_call`; the options and plan are freed before returning.
@@ -1456,8 +1456,7 @@ fn grad_gradient_reports_the_earliest_of_several_faults() {
         (grad_status::InvalidEdgeOrder, |r| r.edge_order = 3),
         (grad_status::NullPointer, |r| r.f_ptr = Some(ptr::null())),
         (grad_status::Misaligned, |r| {
-            let mut outs: Vec<*mut c_void> =
-                r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+            let mut outs = r.out_ptrs();
             // SAFETY: one byte into output 1's buffer: rejected for alignment, never written.
             outs[1] = unsafe { outs[1].byte_add(1) };
             r.out_ptrs = Some(outs);
@@ -1520,11 +1519,7 @@ impl Planned {
         let r = &mut self.request;
         let mut options: *mut grad_options = ptr::null_mut();
         let mut plan: *mut grad_plan = ptr::null_mut();
-        let mut out_ptrs: Vec<*mut c_void> =
-            r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
-        if let Some(p) = &r.out_ptrs {
-            out_ptrs = p.clone();
-        }
+        let out_ptrs = r.out_ptrs();
         // SAFETY: every pointer is NULL, a deliberately bad value the library rejects before
         // use, or valid for what its count describes; everything made is freed.
         unsafe {
@@ -1588,8 +1583,7 @@ fn the_plan_api_reports_the_earliest_of_several_faults() {
         }),
         (grad_status::Misaligned, |p| {
             let r = &mut p.request;
-            let mut outs: Vec<*mut c_void> =
-                r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
+            let mut outs = r.out_ptrs();
             // SAFETY: one byte into output 0's buffer: rejected for alignment, never written.
             outs[0] = unsafe { outs[0].byte_add(1) };
             r.out_ptrs = Some(outs);
@@ -1598,10 +1592,7 @@ fn the_plan_api_reports_the_earliest_of_several_faults() {
             // Output 1 is the input itself.
             let r = &mut p.request;
             let f = r.f.as_mut_ptr().cast();
-            let mut outs = r
-                .out_ptrs
-                .clone()
-                .unwrap_or_else(|| r.outs.iter_mut().map(|o| o.as_mut_ptr().cast()).collect());
+            let mut outs = r.out_ptrs();
             outs[1] = f;
             r.out_ptrs = Some(outs);
         }),

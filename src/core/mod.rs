@@ -19,6 +19,7 @@ pub mod value;
 
 pub use error::GradError;
 pub use plan::{Options, Plan};
+pub(crate) use spacing::CoordinateValues;
 pub use spacing::{Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 

@@ -108,6 +108,27 @@ impl Coordinates<'_> {
         }
     }
 
+    /// A copy of the coordinates in the precision numpy differences them in: float32 ones
+    /// as they are, every other dtype as float64 (integers converted as numpy's
+    /// `astype(float64)` does). These are the values [`Coordinate::k`] gives the stencils,
+    /// so the copy computes the same bits as the original. `Err` with the number of
+    /// coordinates when the copy cannot be allocated.
+    pub(crate) fn copy_values(&self) -> Result<CoordinateValues, usize> {
+        fn copied<K: Real>(values: impl ExactSizeIterator<Item = K>) -> Result<Box<[K]>, usize> {
+            let mut copy = Vec::new();
+            let len = values.len();
+            copy.try_reserve_exact(len).map_err(|_| len)?;
+            copy.extend(values);
+            Ok(copy.into_boxed_slice())
+        }
+        Ok(match self {
+            Coordinates::F32(x) => CoordinateValues::F32(copied(x.iter().map(|v| v.k()))?),
+            other => with_coordinates!(other, x => {
+                CoordinateValues::F64(copied(x.iter().map(|v| v.k().to_f64()))?)
+            }),
+        })
+    }
+
     /// numpy's collapse of exactly uniform coordinates: `Some(x[1] - x[0])` when every
     /// difference equals the first (`(diffx == diffx[0]).all()`: NaN never does, and
     /// `-0.0 == 0.0`), as a numpy scalar of the coordinates' precision.
@@ -128,6 +149,16 @@ impl Coordinates<'_> {
             other => with_coordinates!(other, x => step(x).map(|h| Step::F64(h.to_f64()))),
         }
     }
+}
+
+/// Coordinates copied by [`Coordinates::copy_values`], in the precision numpy differences
+/// them in.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CoordinateValues {
+    /// Float64 coordinates, and integer ones converted.
+    F64(Box<[f64]>),
+    /// Float32 coordinates.
+    F32(Box<[f32]>),
 }
 
 /// An element type of a coordinate array, and the precision numpy differences it in.
@@ -367,5 +398,50 @@ mod tests {
             resolved(&[c], &[0], &[1]),
             Err(GradError::CoordinatesTooShort { axis: 0, len: 1 })
         );
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+    use crate::core::gradient;
+    use ndarray::{Array1, Array2};
+
+    #[test]
+    fn copied_coordinates_give_the_bits_of_the_originals() {
+        // Integer coordinates copied as float64, float32 ones as float32: on 1-D data
+        // (weights computed on demand) and on columns (the weight table), both edge orders.
+        let f = Array2::from_shape_fn((9, 3), |(i, j)| ((i * 7 + j * 5) % 11) as f64 * 0.3);
+        let steps = [0i64, 3, 4, 9, 10, 17, 18, 30, 31];
+        let as_i8 = Array1::from_iter(steps.iter().map(|&v| v as i8 - 20));
+        let as_u64 = Array1::from_iter(steps.iter().map(|&v| (v as u64) << 55));
+        let as_f32 = Array1::from_iter(steps.iter().map(|&v| v as f32 * 0.1));
+        for original in [
+            Coordinates::I8(as_i8.view()),
+            Coordinates::U64(as_u64.view()),
+            Coordinates::F32(as_f32.view()),
+        ] {
+            let values = original.copy_values().unwrap();
+            let copy = match &values {
+                CoordinateValues::F64(x) => Coordinates::F64(ArrayView1::from(&x[..])),
+                CoordinateValues::F32(x) => Coordinates::F32(ArrayView1::from(&x[..])),
+            };
+            fn run(
+                f: &ndarray::ArrayD<f64>,
+                c: Coordinates<'_>,
+                eo: i32,
+            ) -> Vec<ndarray::ArrayD<f64>> {
+                gradient(f.view(), &[Spacing::Coordinates(c)], Some(&[0]), eo).unwrap()
+            }
+            for eo in [1, 2] {
+                for f in [f.column(1).to_owned().into_dyn(), f.clone().into_dyn()] {
+                    assert_eq!(
+                        run(&f, original, eo),
+                        run(&f, copy, eo),
+                        "{original:?} eo {eo}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! A call as every exported function sees it: the argument checks of each stage of
 //! `grad_status`'s order of checks, the [`Arrays`] of a call (stage 4) and its
-//! [`AnyPlan`] (stage 5), which execute together on data pointers (stages 6 and 7) and
+//! [`TypedPlan`] (stage 5), which run together on data pointers (stages 6 and 7) and
 //! call the safe core.
 //!
 //! The one-call functions make both and execute them once; `grad_plan_new` makes both for
@@ -73,6 +73,18 @@ impl<'a> SpacingArg<'a> {
         })
     }
 
+    /// The core's form of a unit or scalar step, which holds no memory of the caller's;
+    /// `None` for coordinates.
+    pub(crate) fn step<'v>(self) -> Option<Spacing<'v>> {
+        Some(match self {
+            SpacingArg::Unit => Spacing::Unit,
+            SpacingArg::Scalar(h) => Spacing::Scalar(h),
+            SpacingArg::ScalarF64(h) => Spacing::ScalarF64(h),
+            SpacingArg::ScalarF32(h) => Spacing::ScalarF32(h),
+            SpacingArg::Coordinates(..) => return None,
+        })
+    }
+
     /// The core's form of the argument, its coordinates viewed where they lie.
     ///
     /// # Safety
@@ -88,10 +100,6 @@ impl<'a> SpacingArg<'a> {
             };
         }
         match self {
-            SpacingArg::Unit => Spacing::Unit,
-            SpacingArg::Scalar(h) => Spacing::Scalar(h),
-            SpacingArg::ScalarF64(h) => Spacing::ScalarF64(h),
-            SpacingArg::ScalarF32(h) => Spacing::ScalarF32(h),
             SpacingArg::Coordinates(dtype, x) => match dtype {
                 grad_dtype::F64 => coords!(F64, f64, x),
                 grad_dtype::F32 => coords!(F32, f32, x),
@@ -105,6 +113,7 @@ impl<'a> SpacingArg<'a> {
                 grad_dtype::U64 => coords!(U64, u64, x),
                 grad_dtype::C128 | grad_dtype::C64 => unreachable!("rejected by SpacingArg::new"),
             },
+            step => step.step().expect("not coordinates"),
         }
     }
 }
@@ -146,6 +155,53 @@ pub(crate) fn axes_count(n_axes: usize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Stage 2 for a `strides` argument: `None` (C order) for NULL, else `ndim` strides.
+///
+/// # Safety
+/// A non-NULL `strides` points to `ndim` readable elements.
+pub(crate) unsafe fn strides_arg(
+    strides: *const isize,
+    ndim: usize,
+) -> Result<Option<PerAxis<isize>>, Failure> {
+    match strides.is_null() {
+        true => Ok(None),
+        // SAFETY: forwarded contract; checked by `copy`.
+        false => Ok(Some(unsafe { copy(strides, ndim, &"strides") }?)),
+    }
+}
+
+/// Stage 2 for an `out_strides` argument: every output C-contiguous for NULL, else
+/// `n_out * ndim` strides, output by output (`n_out <= GRAD_MAX_NDIM`).
+///
+/// # Safety
+/// A non-NULL `out_strides` points to `n_out * ndim` readable elements.
+pub(crate) unsafe fn out_strides_arg(
+    out_strides: *const isize,
+    n_out: usize,
+    ndim: usize,
+) -> Result<OutputStrides, Failure> {
+    if out_strides.is_null() {
+        return Ok(OutputStrides::COrder);
+    }
+    // SAFETY: forwarded contract (the product cannot overflow: both are at most
+    // GRAD_MAX_NDIM); checked by `copy`.
+    let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
+    Ok(OutputStrides::Each(all))
+}
+
+/// Stage 2 for an `out` argument: the `n_out` output addresses.
+///
+/// # Safety
+/// A non-NULL `out` points to `n_out` readable pointers.
+pub(crate) unsafe fn out_arg(
+    out: *const *mut libc::c_void,
+    n_out: usize,
+) -> Result<PerAxis<usize>, Failure> {
+    // SAFETY: forwarded contract; checked by `borrow`.
+    let given = unsafe { borrow(out, n_out, &"out") }?;
+    Ok(given.iter().map(|&p| p as usize).collect())
+}
+
 /// Stage 2 for the `axes` argument: `None` (every axis) for NULL with `n_axes` 0, else the
 /// `n_axes` axes (NULL is then an error).
 ///
@@ -161,79 +217,6 @@ pub(crate) unsafe fn axes_arg(
     // SAFETY: forwarded contract; checked by `borrow`.
     let given = unsafe { borrow(axes, n_axes, &"axes") }?;
     Ok(Some(given.iter().map(|&a| a as isize).collect()))
-}
-
-/// A core plan of whichever element type the dtype names.
-#[derive(Debug)]
-pub(crate) enum AnyPlan<'a> {
-    F64(Plan<'a, f64>),
-    F32(Plan<'a, f32>),
-    C128(Plan<'a, Complex<f64>>),
-    C64(Plan<'a, Complex<f32>>),
-    I8(Plan<'a, i8>),
-    I16(Plan<'a, i16>),
-    I32(Plan<'a, i32>),
-    I64(Plan<'a, i64>),
-    U8(Plan<'a, u8>),
-    U16(Plan<'a, u16>),
-    U32(Plan<'a, u32>),
-    U64(Plan<'a, u64>),
-}
-
-/// Evaluates `$body` with `$p` bound to the typed plan and `$t` to its element type.
-macro_rules! with_plan {
-    ($plan:expr, $p:ident, $t:ident => $body:expr) => {
-        match $plan {
-            AnyPlan::F64($p) => {
-                type $t = f64;
-                $body
-            }
-            AnyPlan::F32($p) => {
-                type $t = f32;
-                $body
-            }
-            AnyPlan::C128($p) => {
-                type $t = Complex<f64>;
-                $body
-            }
-            AnyPlan::C64($p) => {
-                type $t = Complex<f32>;
-                $body
-            }
-            AnyPlan::I8($p) => {
-                type $t = i8;
-                $body
-            }
-            AnyPlan::I16($p) => {
-                type $t = i16;
-                $body
-            }
-            AnyPlan::I32($p) => {
-                type $t = i32;
-                $body
-            }
-            AnyPlan::I64($p) => {
-                type $t = i64;
-                $body
-            }
-            AnyPlan::U8($p) => {
-                type $t = u8;
-                $body
-            }
-            AnyPlan::U16($p) => {
-                type $t = u16;
-                $body
-            }
-            AnyPlan::U32($p) => {
-                type $t = u32;
-                $body
-            }
-            AnyPlan::U64($p) => {
-                type $t = u64;
-                $body
-            }
-        }
-    };
 }
 
 /// Evaluates `$body` with `$t` bound to the element type of the `grad_dtype` `$dtype`.
@@ -292,41 +275,45 @@ macro_rules! with_dtype {
     };
 }
 
-impl<'a> AnyPlan<'a> {
-    /// Stage 5: the core's plan (numpy's checks, coefficients) for `dtype`.
-    pub(crate) fn new(
-        dtype: grad_dtype,
-        shape: &[usize],
-        spacing: &[Spacing<'a>],
-        axes: Option<&[isize]>,
-        edge_order: i32,
-        threads: usize,
-    ) -> Result<Self, Failure> {
-        macro_rules! build {
-            ($variant:ident) => {
-                AnyPlan::$variant(Plan::build(shape, spacing, axes, edge_order, threads)?)
-            };
-        }
-        Ok(match dtype {
-            grad_dtype::F64 => build!(F64),
-            grad_dtype::F32 => build!(F32),
-            grad_dtype::C128 => build!(C128),
-            grad_dtype::C64 => build!(C64),
-            grad_dtype::I8 => build!(I8),
-            grad_dtype::I16 => build!(I16),
-            grad_dtype::I32 => build!(I32),
-            grad_dtype::I64 => build!(I64),
-            grad_dtype::U8 => build!(U8),
-            grad_dtype::U16 => build!(U16),
-            grad_dtype::U32 => build!(U32),
-            grad_dtype::U64 => build!(U64),
-        })
+/// A core [`Plan`] of the element type a `grad_dtype` names, chosen at run time: what a
+/// `grad_plan` holds.
+pub(crate) trait TypedPlan: Send + Sync + std::fmt::Debug {
+    /// [`Arrays::run`] with this plan, on arrays it was made for and no other array read.
+    ///
+    /// # Safety
+    /// As [`Arrays::run`].
+    unsafe fn run(&self, arrays: &Arrays, f: usize, out: Outputs<'_>) -> Result<(), Failure>;
+}
+
+impl<T: Element> TypedPlan for Plan<'_, T>
+where
+    Self: std::fmt::Debug,
+{
+    unsafe fn run(&self, arrays: &Arrays, f: usize, out: Outputs<'_>) -> Result<(), Failure> {
+        // SAFETY: forwarded contract.
+        unsafe { arrays.run(self, f, out, std::iter::empty()) }
     }
+}
+
+/// Stage 5: the core's plan (numpy's checks, coefficients) for `dtype`, behind its
+/// element type.
+pub(crate) fn typed_plan<'a>(
+    dtype: grad_dtype,
+    shape: &[usize],
+    spacing: &[Spacing<'a>],
+    axes: Option<&[isize]>,
+    edge_order: i32,
+    threads: usize,
+) -> Result<Box<dyn TypedPlan + 'a>, Failure> {
+    with_dtype!(dtype, T => {
+        let plan = Plan::<T>::build(shape, spacing, axes, edge_order, threads)?;
+        Ok(Box::new(plan))
+    })
 }
 
 /// The arrays of a call as its arguments describe them, checked through stage 4:
 /// dtype, shape and strides of the input and the outputs, and what they say of memory
-/// whatever the addresses. A plan holds one beside its [`AnyPlan`]; a one-call function
+/// whatever the addresses. A plan holds one beside its [`TypedPlan`]; a one-call function
 /// makes both and executes them once.
 #[derive(Debug)]
 pub(crate) struct Arrays {
@@ -433,9 +420,9 @@ impl Arrays {
     /// # Safety
     /// Every address points to memory valid for the extent its description gives
     /// (readable for the input and `reads`, writable for the outputs) for the call.
-    pub(crate) unsafe fn execute<'r>(
+    pub(crate) unsafe fn run<'r, T: Element>(
         &self,
-        plan: &AnyPlan<'_>,
+        plan: &Plan<'_, T>,
         f: usize,
         out: Outputs<'_>,
         reads: impl Iterator<Item = (usize, &'r Strided<'r>)> + Clone,
@@ -444,7 +431,7 @@ impl Arrays {
             if let Some(out) = self.apart(f, out) {
                 // SAFETY: `apart` checked what `place` would, and the caller's contract
                 // makes the memory valid for the call.
-                return with_plan!(plan, p, T => unsafe { self.compute_apart::<T>(p, f, &out) });
+                return unsafe { self.compute_dense(plan, f, &out) };
             }
         }
         let mut outputs = PerAxis::new();
@@ -452,18 +439,28 @@ impl Arrays {
         if input.is_empty() {
             return Ok(());
         }
-        // SAFETY: every descriptor is validated (extent, alignment, non-NULL, no output
-        // overlaps anything), and the caller's contract makes the memory valid for the call.
-        with_plan!(plan, p, T => unsafe { self.compute::<T>(p, &input, &outputs) })
+        if self.dense {
+            let out: PerAxis<usize> = outputs.iter().map(|o| o.addr).collect();
+            // SAFETY: validated descriptors (extent, alignment, non-NULL, no output overlaps
+            // anything) of dense arrays; the caller's contract makes the memory valid.
+            return unsafe { self.compute_dense(plan, input.addr, &out) };
+        }
+        // SAFETY: as above.
+        let f = unsafe { view::array::<T>(&input) };
+        // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
+        let mut out: Vec<_> = (outputs.iter())
+            .map(|o| unsafe { view::array_mut::<T::Out>(o) })
+            .collect();
+        plan.execute(f, &mut out).map_err(Failure::from)
     }
 
     /// Stage 5 (the core's plan for these arrays' dtype and shape, with `spacing`, `axes`,
-    /// `edge_order`, `threads`), then [`Arrays::execute`] on it, once: the one-call
-    /// functions. The plan stays where it is made, in this function's frame.
+    /// `edge_order`, `threads`), then [`Arrays::run`] on it, once: the one-call functions.
+    /// The plan stays where it is made, in this function's frame.
     ///
     /// # Safety
-    /// As [`Arrays::execute`].
-    pub(crate) unsafe fn execute_once<'r>(
+    /// As [`Arrays::run`].
+    pub(crate) unsafe fn run_once<'r>(
         &self,
         (spacing, axes, edge_order, threads): (&[Spacing<'_>], Option<&[isize]>, i32, usize),
         f: usize,
@@ -473,19 +470,8 @@ impl Arrays {
         with_dtype!(self.dtype, T => {
             let mut plan = Plan::<T>::empty(&self.shape, threads);
             plan.fill(spacing, axes, edge_order)?;
-            if reads.clone().next().is_none() {
-                if let Some(out) = self.apart(f, out) {
-                    // SAFETY: as in `execute`.
-                    return unsafe { self.compute_apart::<T>(&plan, f, &out) };
-                }
-            }
-            let mut outputs = PerAxis::new();
-            let input = self.place(f, out, reads, &mut outputs)?;
-            if input.is_empty() {
-                return Ok(());
-            }
-            // SAFETY: as in `execute`.
-            unsafe { self.compute::<T>(&plan, &input, &outputs) }
+            // SAFETY: forwarded contract.
+            unsafe { self.run(&plan, f, out, reads) }
         })
     }
 
@@ -550,58 +536,28 @@ impl Arrays {
         Some(addrs)
     }
 
-    /// The computation on arrays [`Arrays::apart`] accepted: the input at `f`, the outputs
-    /// at `out`.
+    /// The computation on dense arrays whose stages 6 and 7 passed: the input at `f`, the
+    /// outputs at `out`.
     ///
     /// # Safety
-    /// As [`Arrays::execute`].
-    unsafe fn compute_apart<T: Element>(
+    /// As [`Arrays::run`].
+    unsafe fn compute_dense<T: Element>(
         &self,
         plan: &Plan<'_, T>,
         f: usize,
         out: &[usize],
     ) -> Result<(), Failure> {
         let count: usize = self.shape.iter().product();
-        // SAFETY: dense (the arrays' layout), so the input is exactly the `count` elements
-        // from its address, which `apart` found non-NULL, aligned and within the address
-        // space; readable and not written during the call (the caller's contract).
-        let f = unsafe { std::slice::from_raw_parts(f as *const T, count) };
-        // SAFETY: as above for each output; `apart` found their byte ranges disjoint from
-        // each other and from the input's, and the caller's contract makes them writable
-        // and used by nothing else during the call.
+        // SAFETY: dense arrays of `count` elements at addresses stage 6 validated; the input
+        // is read-only and the outputs, disjoint (stage 7), are used by nothing else during
+        // the call (the caller's contract).
+        let f = unsafe { view::slice::<T>(f, count) };
+        // SAFETY: as above.
         let mut out: PerAxis<&mut [T::Out]> = (out.iter())
-            .map(|&o| unsafe { std::slice::from_raw_parts_mut(o as *mut T::Out, count) })
+            .map(|&o| unsafe { view::slice_mut::<T::Out>(o, count) })
             .collect();
         plan.execute_dense(f, &self.strides, &mut out)
             .map_err(Failure::from)
-    }
-
-    /// # Safety
-    /// As [`Arrays::execute`], on descriptors it validated for `T`.
-    unsafe fn compute<T: Element>(
-        &self,
-        plan: &Plan<'_, T>,
-        input: &Strided<'_>,
-        outputs: &[Strided<'_>],
-    ) -> Result<(), Failure> {
-        if self.dense {
-            // SAFETY: forwarded contract; dense, as the description found.
-            let f = unsafe { view::slice::<T>(input) };
-            // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
-            let mut out: PerAxis<_> = (outputs.iter())
-                .map(|o| unsafe { view::slice_mut::<T::Out>(o) })
-                .collect();
-            return plan
-                .execute_dense(f, &self.strides, &mut out)
-                .map_err(Failure::from);
-        }
-        // SAFETY: forwarded contract.
-        let f = unsafe { view::array::<T>(input) };
-        // SAFETY: as above; outputs are pairwise disjoint and disjoint from every input.
-        let mut out: Vec<_> = (outputs.iter())
-            .map(|o| unsafe { view::array_mut::<T::Out>(o) })
-            .collect();
-        plan.execute(f, &mut out).map_err(Failure::from)
     }
 }
 

@@ -125,26 +125,16 @@ pub unsafe extern "C" fn grad_gradient(
         // alignment and size before reading.
         // SAFETY: `shape` holds `ndim` elements (contract).
         let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        let strides = match strides.is_null() {
-            true => None,
-            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract).
-            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
-        };
+        // SAFETY: a non-NULL `strides` holds `ndim` elements (contract).
+        let strides = unsafe { call::strides_arg(strides, ndim) }?;
         // SAFETY: `spacing` holds `n_spacing` structs (contract).
         let spacing = unsafe { borrow(spacing, n_spacing, &"spacing") }?;
         // SAFETY: `axes` holds `n_axes` elements (contract).
         let axes = unsafe { call::axes_arg(axes, n_axes) }?;
         // SAFETY: `out` holds `n_out` pointers (contract).
-        let out = unsafe { copy(out, n_out, &"out") }?;
-        let outputs = match out_strides.is_null() {
-            true => OutputStrides::COrder,
-            false => {
-                // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
-                // n_out <= GRAD_MAX_NDIM, so the product cannot overflow).
-                let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
-                OutputStrides::Each(all)
-            }
-        };
+        let out = unsafe { call::out_arg(out, n_out) }?;
+        // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract).
+        let outputs = unsafe { call::out_strides_arg(out_strides, n_out, ndim) }?;
         // Stage 3: the spacing entries.
         let args = call::spacing_args(spacing)?;
         // SAFETY: validated descriptors; the caller's contract makes the coordinates
@@ -158,9 +148,8 @@ pub unsafe extern "C" fn grad_gradient(
             SpacingArg::Coordinates(_, x) => Some((i, x)),
             _ => None,
         });
-        let out: PerAxis<usize> = out.iter().map(|&p| p as usize).collect();
         // SAFETY: the caller's contract: every array is valid for its described extent.
-        unsafe { arrays.execute_once(options, f as usize, Outputs::List(&out), coordinates) }
+        unsafe { arrays.run_once(options, f as usize, Outputs::List(&out), coordinates) }
     })
 }
 
@@ -264,7 +253,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
         };
         let options = (&steps[..], None, edge_order, n_threads);
         // SAFETY: the caller's contract: `f` holds `count` doubles, `out` `out_len`.
-        unsafe { arrays.execute_once(options, f as usize, out, std::iter::empty()) }
+        unsafe { arrays.run_once(options, f as usize, out, std::iter::empty()) }
     })
 }
 

@@ -5,12 +5,11 @@
 //! pointers checks only what depends on them (stages 6 and 7).
 
 use super::boundary;
-use super::call::{self, AnyPlan, Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
+use super::call::{self, Arrays, Outputs, SpacingArg, TypedPlan, borrow, copy};
 use super::status::{Failure, grad_status};
 use super::types::{grad_dtype, grad_spacing};
-use super::validate::{self, Strided};
-use super::view;
-use crate::core::{Coordinates, PerAxis, Spacing};
+use super::validate;
+use crate::core::{CoordinateValues, Coordinates, PerAxis, Spacing};
 use libc::c_void;
 use ndarray::ArrayView1;
 use std::sync::Arc;
@@ -52,29 +51,14 @@ impl grad_options {
     }
 }
 
-/// A spacing argument with its coordinates copied.
+/// A spacing argument, its coordinates copied (by the core's
+/// [`Coordinates::copy_values`](crate::core::Coordinates), in the precision numpy
+/// differences them in, so the copy computes the bits the original would).
 #[derive(Clone, Debug)]
 enum OwnedSpacing {
-    Unit,
-    Scalar(f64),
-    ScalarF64(f64),
-    ScalarF32(f32),
-    Coordinates(OwnedCoordinates),
-}
-
-/// Copied coordinate arrays, in their own dtype.
-#[derive(Clone, Debug)]
-enum OwnedCoordinates {
-    F64(Box<[f64]>),
-    F32(Box<[f32]>),
-    I8(Box<[i8]>),
-    I16(Box<[i16]>),
-    I32(Box<[i32]>),
-    I64(Box<[i64]>),
-    U8(Box<[u8]>),
-    U16(Box<[u16]>),
-    U32(Box<[u32]>),
-    U64(Box<[u64]>),
+    /// Unit or a scalar step: no memory of the caller's.
+    Step(Spacing<'static>),
+    Coordinates(CoordinateValues),
 }
 
 impl OwnedSpacing {
@@ -82,49 +66,21 @@ impl OwnedSpacing {
     ///
     /// # Safety
     /// The coordinates' memory is valid for reading for the call.
-    unsafe fn copy(arg: &SpacingArg<'_>) -> Result<Self, Failure> {
-        /// The coordinates described by `x`, copied into memory of their own.
-        ///
-        /// # Safety
-        /// As the enclosing function, for a descriptor of `T`.
-        unsafe fn owned<T: Copy>(x: &Strided<'_>) -> Result<Box<[T]>, Failure> {
-            // SAFETY: forwarded contract; the view does not outlive this function.
-            let v = unsafe { view::vector::<T>(x) };
-            let mut copy = Vec::new();
-            copy.try_reserve_exact(v.len()).map_err(|_| {
-                Failure::new(
-                    grad_status::OutOfMemory,
-                    format!("could not copy {} coordinates", v.len()),
-                )
-            })?;
-            copy.extend(v.iter().copied());
-            Ok(copy.into_boxed_slice())
+    unsafe fn copy(arg: SpacingArg<'_>) -> Result<Self, Failure> {
+        if let Some(step) = arg.step() {
+            return Ok(OwnedSpacing::Step(step));
         }
-        macro_rules! coords {
-            ($variant:ident, $x:expr) => {
-                // SAFETY: a validated descriptor of this dtype; forwarded contract.
-                OwnedCoordinates::$variant(unsafe { owned($x) }?)
-            };
-        }
-        Ok(match arg {
-            SpacingArg::Unit => OwnedSpacing::Unit,
-            SpacingArg::Scalar(h) => OwnedSpacing::Scalar(*h),
-            SpacingArg::ScalarF64(h) => OwnedSpacing::ScalarF64(*h),
-            SpacingArg::ScalarF32(h) => OwnedSpacing::ScalarF32(*h),
-            SpacingArg::Coordinates(dtype, x) => OwnedSpacing::Coordinates(match dtype {
-                grad_dtype::F64 => coords!(F64, x),
-                grad_dtype::F32 => coords!(F32, x),
-                grad_dtype::I8 => coords!(I8, x),
-                grad_dtype::I16 => coords!(I16, x),
-                grad_dtype::I32 => coords!(I32, x),
-                grad_dtype::I64 => coords!(I64, x),
-                grad_dtype::U8 => coords!(U8, x),
-                grad_dtype::U16 => coords!(U16, x),
-                grad_dtype::U32 => coords!(U32, x),
-                grad_dtype::U64 => coords!(U64, x),
-                grad_dtype::C128 | grad_dtype::C64 => unreachable!("rejected by SpacingArg::new"),
-            }),
-        })
+        // SAFETY: forwarded contract; the view does not outlive this function.
+        let Spacing::Coordinates(x) = (unsafe { arg.to_core() }) else {
+            unreachable!("every other kind is a step")
+        };
+        let values = x.copy_values().map_err(|len| {
+            Failure::new(
+                grad_status::OutOfMemory,
+                format!("could not copy {len} coordinates"),
+            )
+        })?;
+        Ok(OwnedSpacing::Coordinates(values))
     }
 
     /// The core's form, viewing the copied coordinates.
@@ -133,6 +89,10 @@ impl OwnedSpacing {
     /// `self` (its coordinates' heap memory) outlives every use of the result and is not
     /// changed meanwhile.
     unsafe fn to_core(&self) -> Spacing<'static> {
+        let values = match self {
+            OwnedSpacing::Step(step) => return *step,
+            OwnedSpacing::Coordinates(values) => values,
+        };
         /// A view of `b`'s elements for as long as the caller keeps `b`.
         ///
         /// # Safety
@@ -143,30 +103,16 @@ impl OwnedSpacing {
             // long as the view is used.
             ArrayView1::from(unsafe { std::slice::from_raw_parts(b.as_ptr(), b.len()) })
         }
-        macro_rules! coords {
-            ($variant:ident, $b:expr) => {
+        Spacing::Coordinates(match values {
+            CoordinateValues::F64(b) => {
                 // SAFETY: forwarded contract.
-                Coordinates::$variant(unsafe { view($b) })
-            };
-        }
-        match self {
-            OwnedSpacing::Unit => Spacing::Unit,
-            OwnedSpacing::Scalar(h) => Spacing::Scalar(*h),
-            OwnedSpacing::ScalarF64(h) => Spacing::ScalarF64(*h),
-            OwnedSpacing::ScalarF32(h) => Spacing::ScalarF32(*h),
-            OwnedSpacing::Coordinates(c) => Spacing::Coordinates(match c {
-                OwnedCoordinates::F64(b) => coords!(F64, b),
-                OwnedCoordinates::F32(b) => coords!(F32, b),
-                OwnedCoordinates::I8(b) => coords!(I8, b),
-                OwnedCoordinates::I16(b) => coords!(I16, b),
-                OwnedCoordinates::I32(b) => coords!(I32, b),
-                OwnedCoordinates::I64(b) => coords!(I64, b),
-                OwnedCoordinates::U8(b) => coords!(U8, b),
-                OwnedCoordinates::U16(b) => coords!(U16, b),
-                OwnedCoordinates::U32(b) => coords!(U32, b),
-                OwnedCoordinates::U64(b) => coords!(U64, b),
-            }),
-        }
+                Coordinates::F64(unsafe { view(b) })
+            }
+            CoordinateValues::F32(b) => {
+                // SAFETY: forwarded contract.
+                Coordinates::F32(unsafe { view(b) })
+            }
+        })
     }
 }
 
@@ -182,7 +128,7 @@ impl OwnedSpacing {
 pub struct grad_plan {
     arrays: Arrays,
     // Declared before `_spacing`, so dropped first: it views the coordinates held there.
-    plan: AnyPlan<'static>,
+    plan: Box<dyn TypedPlan>,
     /// The coordinates `plan` views (shared with the options it was made from; never
     /// changed).
     _spacing: Arc<[OwnedSpacing]>,
@@ -320,7 +266,7 @@ pub unsafe extern "C" fn grad_options_set_spacing(
         let mut copies = Vec::with_capacity(args.len());
         for arg in &args {
             // SAFETY: validated descriptors; readable for the call (contract).
-            copies.push(unsafe { OwnedSpacing::copy(arg) }?);
+            copies.push(unsafe { OwnedSpacing::copy(*arg) }?);
         }
         options.spacing = copies.into();
         Ok(())
@@ -422,24 +368,14 @@ pub unsafe extern "C" fn grad_plan_new(
             }
         };
         let n_out = options.axes.as_ref().map_or(ndim, |a| a.len());
-        // Stage 2: each pointer holds the number of elements this function's contract
-        // gives; `copy` checks NULL, alignment and size before reading.
-        // SAFETY: `shape` holds `ndim` elements (contract).
+        // Stage 2: each pointer holds the number of elements this function's contract gives
+        // (n_out <= GRAD_MAX_NDIM, as `grad_options_set_axes` checked).
+        // SAFETY: as just said.
         let shape = unsafe { copy(shape, ndim, &"shape") }?;
-        let strides = match strides.is_null() {
-            true => None,
-            // SAFETY: a non-NULL `strides` holds `ndim` elements (contract).
-            false => Some(unsafe { copy(strides, ndim, &"strides") }?),
-        };
-        let outputs = match out_strides.is_null() {
-            true => OutputStrides::COrder,
-            false => {
-                // SAFETY: a non-NULL `out_strides` holds `n_out * ndim` elements (contract;
-                // n_out <= GRAD_MAX_NDIM, so the product cannot overflow).
-                let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
-                OutputStrides::Each(all)
-            }
-        };
+        // SAFETY: as above.
+        let strides = unsafe { call::strides_arg(strides, ndim) }?;
+        // SAFETY: as above.
+        let outputs = unsafe { call::out_strides_arg(out_strides, n_out, ndim) }?;
         // Stages 4 and 5 (stage 3 ran in grad_options_set_spacing).
         let held = Arc::clone(&options.spacing);
         // SAFETY: the views borrow `held`'s coordinates, which the plan keeps (unchanged:
@@ -449,7 +385,7 @@ pub unsafe extern "C" fn grad_plan_new(
         let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
         let axes = options.axes.as_deref();
         let (edge_order, threads) = (options.edge_order, options.threads);
-        let plan = AnyPlan::new(dtype, arrays.shape(), &spacing, axes, edge_order, threads)?;
+        let plan = call::typed_plan(dtype, arrays.shape(), &spacing, axes, edge_order, threads)?;
         let plan = Box::into_raw(Box::new(grad_plan {
             arrays,
             plan,
@@ -498,14 +434,11 @@ pub unsafe extern "C" fn grad_plan_execute(
         }
         // SAFETY: `out` holds `n_out` pointers (contract; n_out <= GRAD_MAX_NDIM); checked
         // by `copy`.
-        let out: PerAxis<usize> = unsafe { copy(out, n_out, &"out") }?
-            .iter()
-            .map(|&p| p as usize)
-            .collect();
+        let out = unsafe { call::out_arg(out, n_out) }?;
         // SAFETY: forwarded contract.
         unsafe {
             let out = Outputs::List(&out);
-            (plan.arrays).execute(&plan.plan, f as usize, out, std::iter::empty())
+            plan.plan.run(&plan.arrays, f as usize, out)
         }
     })
 }

@@ -74,28 +74,27 @@ pub(crate) unsafe fn array_mut<'a, T>(s: &Strided<'_>) -> ArrayViewMutD<'a, T> {
     v
 }
 
-/// The elements of a dense array (see [`super::validate::dense_alike`]) in memory order.
+/// The `count` elements of a dense array (see [`super::validate::dense_alike`]) at
+/// `addr`, in memory order.
 ///
 /// # Safety
-/// As [`array`], and the descriptor is dense and non-empty.
-pub(crate) unsafe fn slice<'a, T>(s: &Strided<'_>) -> &'a [T] {
-    debug_assert_eq!(s.itemsize, size_of::<T>());
-    // SAFETY: validation proved the pointer non-NULL and aligned and the extent within
-    // isize; a dense array has no negative stride, so its elements are exactly the `count`
-    // elements from its address; the caller guarantees the memory is readable and not
-    // written for 'a.
-    unsafe { std::slice::from_raw_parts(s.addr as *const T, s.shape.iter().product()) }
+/// `addr` was validated (stage 6) as a non-empty dense array of `count` elements of `T`
+/// (so non-NULL, aligned, its bytes within the address space), and the memory is
+/// readable and not written for `'a`.
+pub(crate) unsafe fn slice<'a, T>(addr: usize, count: usize) -> &'a [T] {
+    // SAFETY: a dense array has no negative stride, so its elements are exactly the
+    // `count` elements from its address; the rest is the caller's contract.
+    unsafe { std::slice::from_raw_parts(addr as *const T, count) }
 }
 
-/// The elements of a dense output in memory order.
+/// The `count` elements of a dense output at `addr`, in memory order.
 ///
 /// # Safety
-/// As [`slice`], and the memory is writable and accessed by nothing else for `'a`.
-pub(crate) unsafe fn slice_mut<'a, T>(s: &Strided<'_>) -> &'a mut [T] {
-    debug_assert_eq!(s.itemsize, size_of::<T>());
-    // SAFETY: as in `slice`, plus: the caller guarantees exclusive access for 'a, and the
-    // aliasing check proved the outputs disjoint from every other array.
-    unsafe { std::slice::from_raw_parts_mut(s.addr as *mut T, s.shape.iter().product()) }
+/// As [`slice`], and the memory is writable and accessed by nothing else for `'a` (stage 7
+/// proved the outputs disjoint from every other array).
+pub(crate) unsafe fn slice_mut<'a, T>(addr: usize, count: usize) -> &'a mut [T] {
+    // SAFETY: as in `slice`, plus the caller's exclusive access.
+    unsafe { std::slice::from_raw_parts_mut(addr as *mut T, count) }
 }
 
 /// # Safety
