@@ -59,5 +59,5 @@ fn every_export_is_documented_in_the_header() {
             .unwrap_or_else(|| panic!("{decl:?} missing"));
         assert!(header[..at].ends_with("*/"), "{decl:?} has no doc comment");
     }
-    assert_eq!(gradient::ffi::GRAD_MAX_NDIM, gradient::MAX_NDIM);
+    assert_eq!(gradient::ffi::GRAD_MAX_NDIM, ndgradient::MAX_NDIM);
 }

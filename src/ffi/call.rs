@@ -10,7 +10,8 @@ use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
 use super::validate::{self, Span, Strided, c_strides};
 use super::view;
-use crate::core::{Coordinates, Element, PerAxis, Plan, Spacing};
+use ndgradient::{Coordinates, Element, Plan, Spacing};
+use super::PerAxis;
 use num_complex::Complex;
 use std::fmt::Display;
 

@@ -39,11 +39,16 @@ pub use types::{
     grad_spacing_kind,
 };
 
-use crate::core::{PerAxis, Spacing};
+use ndgradient::Spacing;
 use call::{Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
 use libc::{c_char, c_void};
 use status::Failure;
 use validate::f_strides;
+
+/// A per-call list with one entry per axis (shape, strides, axes, spacing arguments):
+/// inline up to four entries, as the core keeps its own, so that a call on an array of up
+/// to four axes allocates nothing for it.
+pub(crate) type PerAxis<T> = smallvec::SmallVec<[T; 4]>;
 
 /// Computes the gradient of an N-dimensional array along the requested axes, exactly as
 /// `numpy.gradient(f, *spacing, axis=axes, edge_order=edge_order)` does, into the

@@ -9,7 +9,8 @@ use super::call::{self, Arrays, Outputs, SpacingArg, TypedPlan, borrow, copy};
 use super::status::{Failure, grad_status};
 use super::types::{grad_dtype, grad_spacing};
 use super::validate;
-use crate::core::{CoordinateValues, Coordinates, PerAxis, Spacing};
+use ndgradient::{CoordinateValues, Coordinates, Spacing};
+use super::PerAxis;
 use libc::c_void;
 use ndarray::ArrayView1;
 use std::sync::Arc;
@@ -52,7 +53,7 @@ impl grad_options {
 }
 
 /// A spacing argument, its coordinates copied (by the core's
-/// [`Coordinates::copy_values`](crate::core::Coordinates), in the precision numpy
+/// [`Coordinates::copy_values`](ndgradient::Coordinates), in the precision numpy
 /// differences them in, so the copy computes the bits the original would).
 #[derive(Clone, Debug)]
 enum OwnedSpacing {

@@ -1,6 +1,6 @@
 //! The one result type of the C ABI, its messages, and the per-thread error detail.
 
-use crate::core::GradError;
+use ndgradient::GradError;
 use libc::c_char;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};

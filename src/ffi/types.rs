@@ -11,7 +11,7 @@ pub const GRAD_MAX_NDIM: usize = 64;
 /// microseconds, about what two threads save on an array of twice this size (`sh
 /// benches/run.sh` prints both).
 pub const GRAD_ELEMENTS_PER_THREAD: usize = 1 << 18;
-const _: () = assert!(GRAD_ELEMENTS_PER_THREAD == crate::core::ELEMENTS_PER_THREAD);
+const _: () = assert!(GRAD_ELEMENTS_PER_THREAD == ndgradient::ELEMENTS_PER_THREAD);
 
 /// Element types (`dtype` arguments take these values as `int32_t`).
 ///

@@ -41,7 +41,8 @@
 
 use super::status::{Failure, grad_status};
 use super::types::grad_dtype;
-use crate::core::{MAX_NDIM, PerAxis};
+use ndgradient::{MAX_NDIM};
+use super::PerAxis;
 use std::fmt::Display;
 
 impl grad_dtype {

@@ -1,5 +1,5 @@
-"""Median time per call of numpy.gradient, gradient.gradient and a reused gradient.Plan
-(with and without ``out=``), and gradient.gradient with its plan cache off
+"""Median time per call of numpy.gradient, ndgradient.gradient and a reused ndgradient.Plan
+(with and without ``out=``), and ndgradient.gradient with its plan cache off
 ("uncached": every call a one-shot ``grad_gradient``), on float64 arrays of 16, 256 and 4096 elements (1-D) and
 64 x 64 (2-D). A measurement script, not a test:
 
@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-import gradient  # noqa: E402
-from gradient import _api  # noqa: E402
+import ndgradient  # noqa: E402
+from ndgradient import _api  # noqa: E402
 
 
 def batch_size(fn):
@@ -50,7 +50,7 @@ def medians_us(fns, repeats=41):
 
 
 def main():
-    print(f"library {gradient.library_path}, numpy {np.__version__}, Python "
+    print(f"library {ndgradient.library_path}, numpy {np.__version__}, Python "
           f"{sys.version.split()[0]}")
     rng = np.random.default_rng(0)
     cases = [("1-D 16", (16,)), ("1-D 256", (256,)), ("1-D 4096", (4096,)),
@@ -59,19 +59,19 @@ def main():
           f"{'plan(f,out)':>13}   numpy/plan(f,out)  numpy/gradient()  numpy/uncached")
     for name, shape in cases:
         f = rng.standard_normal(shape)
-        plan = gradient.Plan(shape, np.float64)
+        plan = ndgradient.Plan(shape, np.float64)
         out = plan(f)
 
         def uncached():
             _api.PLAN_CACHE_SIZE = 0
             try:
-                return gradient.gradient(f)
+                return ndgradient.gradient(f)
             finally:
                 _api.PLAN_CACHE_SIZE = size
 
         size = _api.PLAN_CACHE_SIZE
         t_np, t_g, t_u, t_p, t_po = medians_us([
-            lambda: np.gradient(f), lambda: gradient.gradient(f), uncached,
+            lambda: np.gradient(f), lambda: ndgradient.gradient(f), uncached,
             lambda: plan(f), lambda: plan(f, out=out)])
         print(f"{name:<11}{t_np:8.2f}{t_g:12.2f}{t_u:10.2f}{t_p:9.2f}{t_po:13.2f}"
               f"{t_np / t_po:19.1f}x{t_np / t_g:17.1f}x{t_np / t_u:15.1f}x")

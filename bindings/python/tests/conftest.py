@@ -28,9 +28,9 @@ settings.load_profile("gradient")
 
 
 def pytest_report_header(config):
-    import gradient
+    import ndgradient
     import numpy
-    return (f"gradient: library {gradient.library_path} ({gradient.library_version()}), "
+    return (f"gradient: library {ndgradient.library_path} ({ndgradient.library_version()}), "
             f"numpy {numpy.__version__}, hypothesis scale {_support.SCALE:g}")
 
 

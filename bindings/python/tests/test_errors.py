@@ -15,7 +15,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from _support import (assert_bitwise, count, examples, numpy_gradient, outcome,
                       public_type)
-from gradient import gradient
+from ndgradient import gradient
 
 EDGE_ORDERS = [1, 2, 1, 2, 3, 2.5, None, "1", 0, -1, 1.5, True, False, 2.0, np.int64(2),
                float("nan"), 1 + 0j]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from _support import assert_bitwise, numpy_gradient
-from gradient import gradient
+from ndgradient import gradient
 
 
 def _numpy_with(gradient_fn):

@@ -12,28 +12,28 @@ import numpy as np
 import pytest
 from numpy.exceptions import AxisError
 
-import gradient
+import ndgradient
 from _support import numpy_gradient
-from gradient import _lib
+from ndgradient import _lib
 
-PACKAGE = Path(gradient.__file__).resolve().parent
+PACKAGE = Path(ndgradient.__file__).resolve().parent
 
 
 def _import_in(tree: Path, env_library=None):
     """Imports a copy of the package placed at ``tree/bindings/python/gradient``."""
-    dest = tree / "bindings" / "python" / "gradient"
+    dest = tree / "bindings" / "python" / "ndgradient"
     shutil.copytree(PACKAGE, dest, ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if k not in ("GRADIENT_LIBRARY", "PYTHONPATH")}
     if env_library is not None:
         env["GRADIENT_LIBRARY"] = env_library
-    code = "import gradient; print(gradient.library_path)"
+    code = "import ndgradient; print(ndgradient.library_path)"
     return subprocess.run([sys.executable, "-c", code], cwd=dest.parent, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
 def test_version():
-    assert gradient.library_version().count(".") == 2
-    assert os.path.isfile(gradient.library_path)
+    assert ndgradient.library_version().count(".") == 2
+    assert os.path.isfile(ndgradient.library_path)
 
 
 def test_no_library_is_a_clear_import_error(tmp_path):
@@ -53,7 +53,7 @@ def test_bad_environment_variable_is_an_import_error(tmp_path):
 def test_repository_target_directories(tmp_path, profiles, expected):
     for p in profiles:
         (tmp_path / "target" / p).mkdir(parents=True)
-        shutil.copy(gradient.library_path, tmp_path / "target" / p / Path(gradient.library_path).name)
+        shutil.copy(ndgradient.library_path, tmp_path / "target" / p / Path(ndgradient.library_path).name)
     r = _import_in(tmp_path)
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip()).parent.name == expected
@@ -61,9 +61,9 @@ def test_repository_target_directories(tmp_path, profiles, expected):
 
 def test_environment_variable_wins(tmp_path):
     (tmp_path / "target" / "release").mkdir(parents=True)
-    r = _import_in(tmp_path, env_library=gradient.library_path)
+    r = _import_in(tmp_path, env_library=ndgradient.library_path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == gradient.library_path
+    assert r.stdout.strip() == ndgradient.library_path
 
 
 # Direct calls that provoke each status the C library checks, bypassing the Python-side
@@ -137,13 +137,13 @@ def test_threads_give_the_same_bits():
         try:
             x = np.cumsum(np.random.default_rng(i).uniform(0.1, 1, 65))
             for _ in range(20):
-                gradient.gradient(arrays[i], 0.5, x)
+                ndgradient.gradient(arrays[i], 0.5, x)
             # deliberately failing calls: each thread reads its own last error
             try:
-                gradient.gradient(arrays[i], out=(arrays[i], np.empty_like(arrays[i])))
+                ndgradient.gradient(arrays[i], out=(arrays[i], np.empty_like(arrays[i])))
             except ValueError as e:
                 assert "shares memory" in str(e)
-            results[i] = gradient.gradient(arrays[i], 0.5, x)
+            results[i] = ndgradient.gradient(arrays[i], 0.5, x)
         except Exception as e:  # noqa: BLE001
             errors.append(e)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from _support import Layout, assert_bitwise_array, numpy_gradient
-from gradient import gradient
+from ndgradient import gradient
 
 RNG = np.random.default_rng(2024)
 F = RNG.standard_normal((6, 7))

@@ -1,4 +1,4 @@
-"""gradient.Plan: the same results as numpy.gradient (bit for bit) and the same errors as
+"""ndgradient.Plan: the same results as numpy.gradient (bit for bit) and the same errors as
 gradient() (type and message), reuse, layouts, freeing and threads."""
 
 import doctest
@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.exceptions import AxisError
 
-import gradient as gradient_package
+import ndgradient as gradient_package
 from _support import (Layout, assert_bitwise, assert_bitwise_array, assert_same_as_numpy,
                       count, examples, gradient_cases, layouts, numpy_gradient, outcome,
                       public_type, random_values)
-from gradient import Plan, _api, _lib, _plan, gradient
+from ndgradient import Plan, _api, _lib, _plan, gradient
 from test_errors import NUMPY_ERRORS, UNSUPPORTED, maybe_bad_calls
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from _support import (COMPLEX_DTYPES, FLOAT_DTYPES, INT_DTYPES, Layout, assert_bitwise,
                       assert_bitwise_array, assert_same_as_numpy, count, examples, gradient_cases, layouts,
                       numpy_gradient, outcome, public_type, random_values)
-from gradient import gradient
+from ndgradient import gradient
 
 
 def _snapshot(x):

@@ -28,10 +28,10 @@ from pathlib import Path
 import pytest
 
 import _support
-import gradient
-from gradient import _api, _lib, _plan
+import ndgradient
+from ndgradient import _api, _lib, _plan
 
-PACKAGE = Path(gradient.__file__).resolve().parent
+PACKAGE = Path(ndgradient.__file__).resolve().parent
 HEADER = PACKAGE.parents[2] / "include" / "gradient.h"
 MODULES = (_lib, _api, _plan)
 
@@ -330,7 +330,7 @@ def declared_functions() -> dict[str, list]:
 
 def _loaded_library() -> ctypes.CDLL:
     libs = [v for v in vars(_lib).values() if isinstance(v, ctypes.CDLL)]
-    assert len(libs) == 1, f"expected one ctypes.CDLL in gradient._lib, found {libs}"
+    assert len(libs) == 1, f"expected one ctypes.CDLL in ndgradient._lib, found {libs}"
     return libs[0]
 
 

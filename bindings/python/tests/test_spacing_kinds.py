@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from _support import assert_bitwise, numpy_gradient
-from gradient import _lib
+from ndgradient import _lib
 
 F = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0])
 

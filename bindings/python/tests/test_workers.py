@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from _support import assert_bitwise, numpy_gradient
-from gradient import _api, _lib, gradient
+from ndgradient import _api, _lib, gradient
 
 
 @pytest.fixture

@@ -412,13 +412,13 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     that are Python or numpy float scalars, compared by type and bits, and int ``axis``,
     ``edge_order`` and ``workers``) gets a ``Plan``, used from its third call on: the same
     results and errors for less work. At most ``PLAN_CACHE_SIZE`` (32) signatures are
-    kept; setting ``gradient._api.PLAN_CACHE_SIZE = 0`` turns this off. Thread-safe: any
+    kept; setting ``ndgradient._api.PLAN_CACHE_SIZE = 0`` turns this off. Thread-safe: any
     number of threads may call ``gradient()`` at once, on outputs no other call uses.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from gradient import gradient
+    >>> from ndgradient import gradient
     >>> gradient(np.array([1, 2, 4, 7, 11, 16]), 2)
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
     >>> gx, gy = gradient(np.ones((1024, 1024)), workers=2)   # up to 2 threads

@@ -1,5 +1,24 @@
-//! The safe core: numpy.gradient on `ndarray` views. It knows nothing of C.
+//! `ndgradient`: `numpy.gradient`, bit for bit, on `ndarray` views.
 //!
+//! The derivative of a sampled function along each requested axis: second-order central
+//! differences in the interior (`(f[i+1] - f[i-1]) / 2h`, or the three-point formula on
+//! non-uniform coordinates) and first- or second-order one-sided differences at the ends,
+//! with numpy ≥ 2.0's exact operations, operation order and precision rules.
+//!
+//! This crate is the safe core: it has no `unsafe` of its own and knows nothing of C. The C
+//! library `libgradient` (header `gradient.h`) is a separate package of the same
+//! repository that validates raw pointers and calls this crate; a Rust project that
+//! depends on `ndgradient` builds neither it nor its header generator.
+//!
+//! ```
+//! use ndgradient::{gradient, Spacing};
+//! use ndgradient::ndarray::arr1;
+//! let f = arr1(&[5.0, 7.0, 4.0, 8.0]);
+//! let g = gradient(f.view(), &[Spacing::Scalar(0.5)], None, 1).unwrap();
+//! assert_eq!(g[0], arr1(&[4.0, -1.0, 1.0, 8.0]));
+//! ```
+//!
+//! The modules, each in one place:
 //! - [`value`]: numpy's precision rules (which dtype each operation happens in);
 //! - [`spacing`](self::Spacing): the spacing arguments and their parsing;
 //! - `stencil`: the interior and edge formulas, written once, and their coefficients;
@@ -7,6 +26,10 @@
 //! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
 //! - [`Plan`] and [`Options`]: the plan/execute split; `Jobs` (here): the checks in
 //!   numpy's order, the stencils, and the thread split.
+//!
+//! [`ndarray`] and [`num_complex`] are re-exported, so that a dependent uses the versions
+//! this crate was built with.
+#![deny(missing_docs)]
 #![deny(unsafe_code)]
 
 mod error;
@@ -19,9 +42,16 @@ pub mod value;
 
 pub use error::GradError;
 pub use plan::{Options, Plan};
-pub(crate) use spacing::CoordinateValues;
-pub use spacing::{Coordinates, Spacing};
+pub use spacing::{CoordinateValues, Coordinates, Spacing};
 pub use value::{Element, Real, Value};
+
+/// The version of `ndarray` whose views this crate takes, re-exported so that a dependent
+/// names the same types.
+pub use ndarray;
+/// The version of `num-complex` whose `Complex` this crate takes, re-exported likewise.
+pub use num_complex;
+/// Complex numbers as the crate takes them (`#[repr(C)]`, laid out as C99 `_Complex`).
+pub use num_complex::Complex;
 
 use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Slice};
 use spacing::AxisSpacing;

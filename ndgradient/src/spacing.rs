@@ -113,7 +113,7 @@ impl Coordinates<'_> {
     /// `astype(float64)` does). These are the values [`Coordinate::k`] gives the stencils,
     /// so the copy computes the same bits as the original. `Err` with the number of
     /// coordinates when the copy cannot be allocated.
-    pub(crate) fn copy_values(&self) -> Result<CoordinateValues, usize> {
+    pub fn copy_values(&self) -> Result<CoordinateValues, usize> {
         fn copied<K: Real>(values: impl ExactSizeIterator<Item = K>) -> Result<Box<[K]>, usize> {
             let mut copy = Vec::new();
             let len = values.len();
@@ -154,7 +154,7 @@ impl Coordinates<'_> {
 /// Coordinates copied by [`Coordinates::copy_values`], in the precision numpy differences
 /// them in.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum CoordinateValues {
+pub enum CoordinateValues {
     /// Float64 coordinates, and integer ones converted.
     F64(Box<[f64]>),
     /// Float32 coordinates.
@@ -404,7 +404,7 @@ mod tests {
 #[cfg(test)]
 mod copy_tests {
     use super::*;
-    use crate::core::gradient;
+    use crate::gradient;
     use ndarray::{Array1, Array2};
 
     #[test]

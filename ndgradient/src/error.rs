@@ -7,8 +7,11 @@ use std::fmt;
 ///
 /// The checks run in numpy's order (axes, then spacing, then `edge_order`, then axis
 /// lengths), so the first error numpy would raise is the one reported.
+///
+/// Exhaustive on purpose: the C library matches every variant to its status without a
+/// wildcard, so a new error cannot ship without one. A new variant comes with a new minor
+/// version (0.x).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum GradError {
     /// A requested axis is outside `-ndim..ndim` (numpy: `AxisError`).
     AxisOutOfBounds {

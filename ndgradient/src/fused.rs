@@ -657,8 +657,8 @@ fn settled_quotients<T: Element, W: Work<T::Out>, const RECIPROCAL: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::spacing::{AxisSpacing, Coordinates, Step};
-    use crate::core::sweep;
+    use crate::spacing::{AxisSpacing, Coordinates, Step};
+    use crate::sweep;
     use ndarray::{ArrayD, Axis, IxDyn, ShapeBuilder, Slice};
 
     /// An array of `shape` whose axes, fastest first, are `order`, holding `value(i)` at

@@ -244,7 +244,7 @@ class Plan:
     Examples
     --------
     >>> import numpy as np
-    >>> from gradient import Plan
+    >>> from ndgradient import Plan
     >>> plan = Plan(6, np.float64, 0.5)
     >>> plan(np.array([1., 2, 4, 7, 11, 16]))
     array([ 2.,  3.,  5.,  7.,  9., 10.])
@@ -341,7 +341,7 @@ class Plan:
         expected = _api._c_dtype(self._args.otype)
         if n_out != self._n_out or out_dtype != expected:  # pragma: no cover - a bug
             _lib.free_plan(handle)
-            raise RuntimeError(f"gradient.Plan: the library planned {n_out} outputs of "
+            raise RuntimeError(f"ndgradient.Plan: the library planned {n_out} outputs of "
                                f"dtype {out_dtype}; expected {self._n_out} of {expected}")
         return handle
 
@@ -473,10 +473,10 @@ class Plan:
         """Every call outside the fast path: gradient()'s steps 6 and 7 (``_compute``)
         with this plan's C plans."""
         if self._closed:
-            raise ValueError("gradient.Plan: this plan is closed")
+            raise ValueError("ndgradient.Plan: this plan is closed")
         f = np.asanyarray(f)
         if f.shape != self._shape or not _same_type(f.dtype, self._dtype):
-            raise ValueError(f"gradient.Plan: f has shape {f.shape} and dtype {f.dtype}; "
+            raise ValueError(f"ndgradient.Plan: f has shape {f.shape} and dtype {f.dtype}; "
                              f"this plan takes shape {self._shape} and dtype {self._dtype}")
         args = self._args
         if args.axes and isinstance(f, np.ma.MaskedArray):
@@ -493,7 +493,7 @@ class Plan:
         if handle is None:
             with self._lock:
                 if self._closed:
-                    raise ValueError("gradient.Plan: this plan is closed")
+                    raise ValueError("ndgradient.Plan: this plan is closed")
                 handle = self._plans.get(key)
                 if handle is None:
                     handle = self._new_c_plan(key[0], key[1])

@@ -1,7 +1,7 @@
 """numpy.gradient, bit for bit, computed by libgradient through its C ABI (ctypes).
 
->>> import numpy as np, gradient
->>> gradient.gradient(np.array([1., 2, 4, 7, 11, 16]), 0.5)
+>>> import numpy as np, ndgradient
+>>> ndgradient.gradient(np.array([1., 2, 4, 7, 11, 16]), 0.5)
 array([ 2.,  3.,  5.,  7.,  9., 10.])
 
 ``gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1)`` is a drop-in
@@ -15,7 +15,7 @@ found through the environment variable ``GRADIENT_LIBRARY``, else in the reposit
 dtype; calling it, ``plan(f, out=None)``, returns what ``gradient()`` returns, with far
 less work per call:
 
->>> plan = gradient.Plan(6, np.float64, 0.5)
+>>> plan = ndgradient.Plan(6, np.float64, 0.5)
 >>> plan(np.array([1., 2, 4, 7, 11, 16]))
 array([ 2.,  3.,  5.,  7.,  9., 10.])
 """

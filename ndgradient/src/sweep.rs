@@ -142,7 +142,7 @@ fn window<T: Element, W: Work<T::Out>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::spacing::{AxisSpacing, Coordinates, Step};
+    use crate::spacing::{AxisSpacing, Coordinates, Step};
     use ndarray::{Array, ArrayD, ShapeBuilder, SliceInfoElem, s};
 
     fn stencil(n: usize, eo: u8, coords: bool, lanes: usize) -> AxisStencil<'static, f64> {

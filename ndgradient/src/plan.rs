@@ -88,8 +88,8 @@ impl<'a> Options<'a> {
 /// checks the arrays' shapes and computes.
 ///
 /// ```
-/// use gradient::{Options, Plan, Spacing};
-/// use ndarray::{Array2, arr2};
+/// use ndgradient::{Options, Plan, Spacing};
+/// use ndgradient::ndarray::{Array2, arr2};
 /// let options = Options::new().spacing(&[Spacing::Scalar(0.5)]).axes(&[1]);
 /// let plan = Plan::<f64>::new(&[2, 3], &options).unwrap();
 /// let mut out = [Array2::zeros((2, 3))];
@@ -132,7 +132,7 @@ impl<'a, T: Element> Plan<'a, T> {
 
     /// [`Plan::new`] from the options' parts, borrowed: a one-call function's plan, made
     /// without allocating for them.
-    pub(crate) fn build(
+    pub fn build(
         shape: &[usize],
         spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
@@ -147,7 +147,7 @@ impl<'a, T: Element> Plan<'a, T> {
     /// A plan for `shape` and `threads` with no outputs yet: [`Plan::fill`] completes it.
     /// With `fill`, a caller builds a plan where it keeps it, without moving it (several
     /// hundred bytes), which a call on a small array would notice.
-    pub(crate) fn empty(shape: &[usize], threads: usize) -> Self {
+    pub fn empty(shape: &[usize], threads: usize) -> Self {
         Plan {
             shape: PerAxis::from_slice(shape),
             jobs: Jobs::empty(),
@@ -161,7 +161,7 @@ impl<'a, T: Element> Plan<'a, T> {
     ///
     /// # Errors
     /// As [`Plan::new`]; the plan then has no outputs.
-    pub(crate) fn fill(
+    pub fn fill(
         &mut self,
         spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
@@ -225,7 +225,7 @@ impl<'a, T: Element> Plan<'a, T> {
     ///
     /// # Panics
     /// If the slices do not have that layout (the caller's contract).
-    pub(crate) fn execute_dense(
+    pub fn execute_dense(
         &self,
         f: &[T],
         strides: &[isize],
@@ -270,7 +270,7 @@ impl<'a, T: Element> Plan<'a, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::{Coordinates, gradient};
+    use crate::{Coordinates, gradient};
     use ndarray::{Array1, Array2, Array3, ShapeBuilder, arr1};
 
     fn data(shape: (usize, usize), seed: usize) -> Array2<f64> {
