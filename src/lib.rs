@@ -8,3 +8,8 @@
 #![deny(missing_docs)]
 
 pub mod ffi;
+
+/// The Rust examples of the repository's README.md, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

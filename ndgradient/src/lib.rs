@@ -60,6 +60,11 @@ use stencil::AxisStencil;
 /// The largest number of dimensions accepted by the C ABI (numpy's own limit is 64).
 pub const MAX_NDIM: usize = 64;
 
+/// The examples of the crate's README.md, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// A per-call list with one entry per axis or per output (axes, strides, stencils, output
 /// slices): inline up to four entries, as `ndarray`'s `IxDyn` keeps its shape, so that a
 /// call on an array of up to four axes allocates nothing for it; on the heap beyond. Not

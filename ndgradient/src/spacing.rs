@@ -110,7 +110,7 @@ impl Coordinates<'_> {
 
     /// A copy of the coordinates in the precision numpy differences them in: float32 ones
     /// as they are, every other dtype as float64 (integers converted as numpy's
-    /// `astype(float64)` does). These are the values [`Coordinate::k`] gives the stencils,
+    /// `astype(float64)` does). These are the values the stencils difference,
     /// so the copy computes the same bits as the original. `Err` with the number of
     /// coordinates when the copy cannot be allocated.
     pub fn copy_values(&self) -> Result<CoordinateValues, usize> {

@@ -1,7 +1,7 @@
 //! The one result type of the C ABI, its messages, and the per-thread error detail.
 
-use ndgradient::GradError;
 use libc::c_char;
+use ndgradient::GradError;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 
