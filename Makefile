@@ -72,7 +72,7 @@ build: $(SHARED_LIB) $(STATIC_LIB)
 # cargo leaves the outputs' times alone when nothing changed; touching them keeps make from
 # calling cargo again for a prerequisite that changed without effect.
 $(STATIC_LIB) $(SHARED_LIB): Cargo.toml Cargo.lock build.rs cbindgen.toml
-	$(CARGO) build --release --lib
+	$(CARGO) build --release --lib -p ndgradient-capi
 	touch $(STATIC_LIB) $(SHARED_LIB)
 
 # Rewritten on every install (FORCE): they depend on the install paths.
