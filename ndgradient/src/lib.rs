@@ -35,6 +35,7 @@
 mod error;
 mod fused;
 mod plan;
+mod simd;
 mod spacing;
 mod stencil;
 mod sweep;
