@@ -653,6 +653,9 @@ fn across<'f, T: Element, W: Work<T::Out>>(
             at: [i0, i1, i2],
             coef,
         } => {
+            if simd::three_point(st, out, [row(i0), row(i1), row(i2)], coef) {
+                return;
+            }
             for (((o, a), b), c) in out.iter_mut().zip(row(i0)).zip(row(i1)).zip(row(i2)) {
                 *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef);
             }

@@ -5,7 +5,10 @@
 //! non-uniform coordinates) and first- or second-order one-sided differences at the ends,
 //! with numpy ≥ 2.0's exact operations, operation order and precision rules.
 //!
-//! This crate is the safe core: it has no `unsafe` of its own and knows nothing of C. The C
+//! This crate is the safe core: it knows nothing of C, and has no `unsafe` outside one
+//! small private module (`simd`: AVX2 loops and non-temporal stores, chosen at run time,
+//! behind a safe API with a portable fallback; the environment variable
+//! `NDGRADIENT_KERNELS=portable|avx2|avx2-stream` forces a variant). The C
 //! library `libgradient` (header `gradient.h`) is a separate package of the same
 //! repository that validates raw pointers and calls this crate; a Rust project that
 //! depends on `ndgradient` builds neither it nor its header generator.
@@ -24,6 +27,8 @@
 //! - `stencil`: the interior and edge formulas, written once, and their coefficients;
 //! - `sweep`: applying one axis's formulas along that axis of any layout;
 //! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
+//! - `simd`: its central-quotient loops for `f32`, `f64` and `complex128` in AVX2, with
+//!   streaming stores when a sweep's traffic exceeds the last-level cache;
 //! - [`Plan`] and [`Options`]: the plan/execute split; `Jobs` (here): the checks in
 //!   numpy's order, the stencils, and the thread split.
 //!

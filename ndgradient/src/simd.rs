@@ -187,6 +187,38 @@ pub(crate) fn quotients<X: 'static, O: 'static, D: Any + Copy>(
     false
 }
 
+/// `out[i] = c[0] * x0[i] + c[1] * x1[i] + c[2] * x2[i]` (numpy's three-point formula on
+/// coordinates, summed left to right, no FMA) for slices of one length, if the samples,
+/// the outputs and the weights are all `f64` or all `f32` and this process runs an AVX2
+/// variant. Returns `false`, having written nothing, otherwise.
+pub(crate) fn three_point<X: 'static, O: 'static, C: Any + Copy>(
+    stores: &Stores,
+    out: &mut [O],
+    [x0, x1, x2]: [&[X]; 3],
+    c: C,
+) -> bool {
+    if stores.variant == Variant::Portable {
+        return false;
+    }
+    debug_assert!([x0.len(), x1.len(), x2.len()] == [out.len(); 3]);
+    macro_rules! typed {
+        ($t:ty, $f:ident) => {
+            if let (Some(a), Some(b), Some(d), Some(&c)) = (
+                slice_as::<X, $t>(x0),
+                slice_as::<X, $t>(x1),
+                slice_as::<X, $t>(x2),
+                (&c as &dyn Any).downcast_ref::<[$t; 3]>(),
+            ) && let Some(out) = slice_as_mut::<O, $t>(out)
+            {
+                return arch::$f(stores.stream, out, [a, b, d], c);
+            }
+        };
+    }
+    typed!(f64, three_point_f64);
+    typed!(f32, three_point_f32);
+    false
+}
+
 /// numpy's division of a complex number by the real `d` (as `d + 0j`), in the branch of
 /// its algorithm that a nonzero, non-NaN `d` takes: `((re + im * rat) * scl, (im - re *
 /// rat) * scl)` with `rat = 0 / d` and `scl = 1 / (d + 0 * rat)` (`value::complex_divide`).
@@ -293,11 +325,11 @@ mod arch {
 
     macro_rules! kernels {
         ($t:ty, $lanes:expr, $vec:ty, $set1:ident, $loadu:ident, $storeu:ident, $stream:ident,
-         $sub:ident, $mul:ident, $div:ident, $one:ident, $one_k:ident, $two:ident, $two_k:ident) => {
+         $sub:ident, $mul:ident, $div:ident, $add:ident) => {
             /// One vector of quotients from `lo`, `hi` at `i`.
             #[target_feature(enable = "avx2")]
             #[inline]
-            fn $one_k<const RECIP: bool>(lo: &[$t], hi: &[$t], i: usize, k: $vec) -> $vec {
+            fn one_vector<const RECIP: bool>(lo: &[$t], hi: &[$t], i: usize, k: $vec) -> $vec {
                 assert!(i + $lanes <= lo.len() && i + $lanes <= hi.len());
                 // SAFETY: `i + lanes` is within both slices (asserted), and the loads are
                 // unaligned.
@@ -327,13 +359,15 @@ mod arch {
 
             /// `out[i] = (hi[i] - lo[i]) / d` (or `* 1/d` if `RECIP`), streaming if `STREAM`.
             #[target_feature(enable = "avx2")]
-            pub(super) fn $one<const STREAM: bool, const RECIP: bool>(
+            pub(super) fn one<const STREAM: bool, const RECIP: bool>(
                 out: &mut [$t],
                 lo: &[$t],
                 hi: &[$t],
                 d: ($t, Option<$t>),
             ) {
                 let n = out.len();
+                // One length for all, so that the per-vector bounds checks fold away.
+                let (lo, hi) = (&lo[..n], &hi[..n]);
                 let mut i = 0;
                 if STREAM {
                     while i < n && out[i..].as_ptr() as usize % 32 != 0 {
@@ -344,15 +378,15 @@ mod arch {
                 let k = $set1(d.1.unwrap_or(d.0));
                 while i + 2 * $lanes <= n {
                     let (a, b) = (
-                        $one_k::<RECIP>(lo, hi, i, k),
-                        $one_k::<RECIP>(lo, hi, i + $lanes, k),
+                        one_vector::<RECIP>(lo, hi, i, k),
+                        one_vector::<RECIP>(lo, hi, i + $lanes, k),
                     );
                     store::<STREAM>(out, i, a);
                     store::<STREAM>(out, i + $lanes, b);
                     i += 2 * $lanes;
                 }
                 while i + $lanes <= n {
-                    store::<STREAM>(out, i, $one_k::<RECIP>(lo, hi, i, k));
+                    store::<STREAM>(out, i, one_vector::<RECIP>(lo, hi, i, k));
                     i += $lanes;
                 }
                 for j in i..n {
@@ -363,13 +397,15 @@ mod arch {
             /// The same for two outputs, side by side; with `STREAM`, `o0` and `o1` must be
             /// on the same 32-byte phase.
             #[target_feature(enable = "avx2")]
-            pub(super) fn $two<const STREAM: bool, const RECIP: bool>(
+            pub(super) fn two<const STREAM: bool, const RECIP: bool>(
                 [o0, o1]: [&mut [$t]; 2],
                 [lo0, lo1]: [&[$t]; 2],
                 [hi0, hi1]: [&[$t]; 2],
                 [d0, d1]: [($t, Option<$t>); 2],
             ) {
                 let n = o0.len();
+                let (o1, lo0, hi0) = (&mut o1[..n], &lo0[..n], &hi0[..n]);
+                let (lo1, hi1) = (&lo1[..n], &hi1[..n]);
                 let mut i = 0;
                 if STREAM {
                     while i < n && o0[i..].as_ptr() as usize % 32 != 0 {
@@ -381,8 +417,8 @@ mod arch {
                 let k0 = $set1(d0.1.unwrap_or(d0.0));
                 let k1 = $set1(d1.1.unwrap_or(d1.0));
                 while i + $lanes <= n {
-                    let a = $one_k::<RECIP>(lo0, hi0, i, k0);
-                    let b = $one_k::<RECIP>(lo1, hi1, i, k1);
+                    let a = one_vector::<RECIP>(lo0, hi0, i, k0);
+                    let b = one_vector::<RECIP>(lo1, hi1, i, k1);
                     store::<STREAM>(o0, i, a);
                     store::<STREAM>(o1, i, b);
                     i += $lanes;
@@ -390,6 +426,46 @@ mod arch {
                 for j in i..n {
                     o0[j] = scalar!(lo0[j], hi0[j], d0);
                     o1[j] = scalar!(lo1[j], hi1[j], d1);
+                }
+            }
+
+            /// `out[i] = c[0] * x0[i] + c[1] * x1[i] + c[2] * x2[i]`, summed left to right
+            /// (no FMA), streaming if `STREAM`.
+            #[target_feature(enable = "avx2")]
+            pub(super) fn three<const STREAM: bool>(
+                out: &mut [$t],
+                [x0, x1, x2]: [&[$t]; 3],
+                c: [$t; 3],
+            ) {
+                let n = out.len();
+                let (x0, x1, x2) = (&x0[..n], &x1[..n], &x2[..n]);
+                let scalar = |i: usize| c[0] * x0[i] + c[1] * x1[i] + c[2] * x2[i];
+                let mut i = 0;
+                if STREAM {
+                    while i < n && out[i..].as_ptr() as usize % 32 != 0 {
+                        out[i] = scalar(i);
+                        i += 1;
+                    }
+                }
+                let (c0, c1, c2) = ($set1(c[0]), $set1(c[1]), $set1(c[2]));
+                while i + $lanes <= n {
+                    assert!(
+                        i + $lanes <= x0.len() && i + $lanes <= x1.len() && i + $lanes <= x2.len()
+                    );
+                    // SAFETY: `i + lanes` is within all three slices (asserted); unaligned.
+                    let (a, b, d) = unsafe {
+                        (
+                            $loadu(x0.as_ptr().add(i)),
+                            $loadu(x1.as_ptr().add(i)),
+                            $loadu(x2.as_ptr().add(i)),
+                        )
+                    };
+                    let v = $add($add($mul(c0, a), $mul(c1, b)), $mul(c2, d));
+                    store::<STREAM>(out, i, v);
+                    i += $lanes;
+                }
+                for j in i..n {
+                    out[j] = scalar(j);
                 }
             }
         };
@@ -408,10 +484,7 @@ mod arch {
             _mm256_sub_pd,
             _mm256_mul_pd,
             _mm256_div_pd,
-            one,
-            one_vector,
-            two,
-            two_vector
+            _mm256_add_pd
         );
     }
     mod f32s {
@@ -427,15 +500,32 @@ mod arch {
             _mm256_sub_ps,
             _mm256_mul_ps,
             _mm256_div_ps,
-            one,
-            one_vector,
-            two,
-            two_vector
+            _mm256_add_ps
         );
     }
 
     macro_rules! entry {
-        ($t:ty, $m:ident, $one_name:ident, $two_name:ident) => {
+        ($t:ty, $m:ident, $one_name:ident, $two_name:ident, $three_name:ident) => {
+            pub(super) fn $three_name(
+                stream: bool,
+                out: &mut [$t],
+                x: [&[$t]; 3],
+                c: [$t; 3],
+            ) -> bool {
+                if !std::is_x86_feature_detected!("avx2") {
+                    return false;
+                }
+                assert!(x.iter().all(|s| s.len() == out.len()));
+                // SAFETY: the CPU has AVX2 (checked just above).
+                unsafe {
+                    match stream {
+                        true => $m::three::<true>(out, x, c),
+                        false => $m::three::<false>(out, x, c),
+                    }
+                }
+                true
+            }
+
             pub(super) fn $one_name(
                 stream: bool,
                 out: &mut [$t],
@@ -489,8 +579,8 @@ mod arch {
             }
         };
     }
-    entry!(f64, f64s, quotients_f64, two_quotients_f64);
-    entry!(f32, f32s, quotients_f32, two_quotients_f32);
+    entry!(f64, f64s, quotients_f64, two_quotients_f64, three_point_f64);
+    entry!(f32, f32s, quotients_f32, two_quotients_f32, three_point_f32);
 
     /// complex128 quotients: `Complex<f64>` is `#[repr(C)]` (re, im), so two of them fill
     /// a vector of four `f64`.
@@ -674,6 +764,12 @@ mod arch {
         _: [&[f32]; 2],
         _: [(f32, Option<f32>); 2],
     ) -> bool {
+        false
+    }
+    pub(super) fn three_point_f64(_: bool, _: &mut [f64], _: [&[f64]; 3], _: [f64; 3]) -> bool {
+        false
+    }
+    pub(super) fn three_point_f32(_: bool, _: &mut [f32], _: [&[f32]; 3], _: [f32; 3]) -> bool {
         false
     }
     pub(super) fn quotients_c128(
