@@ -223,6 +223,10 @@ pub(crate) fn three_point<X: 'static, O: 'static, C: Any + Copy>(
 /// its algorithm that a nonzero, non-NaN `d` takes: `((re + im * rat) * scl, (im - re *
 /// rat) * scl)` with `rat = 0 / d` and `scl = 1 / (d + 0 * rat)` (`value::complex_divide`).
 #[derive(Clone, Copy)]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", not(gradient_no_dispatch))),
+    allow(dead_code, reason = "only the AVX2 loops read it")
+)]
 pub(crate) struct ComplexDivisor {
     rat: f64,
     scl: f64,
@@ -232,8 +236,9 @@ impl ComplexDivisor {
     /// `None` for a zero or NaN divisor (another branch of numpy's algorithm).
     fn new(d: f64) -> Option<Self> {
         let imag = 0.0f64;
-        // The same test as `complex_divide`: |re| >= |im| (= 0) fails only for NaN.
-        if !(d.abs() >= imag.abs()) || d == 0.0 {
+        // `complex_divide` takes this branch when |re| >= |im| (= 0), which fails only for
+        // NaN, and re is not zero.
+        if d.is_nan() || d == 0.0 {
             return None;
         }
         let rat = imag / d;
