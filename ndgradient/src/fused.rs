@@ -59,13 +59,15 @@ pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
 /// `f` and the outputs are windows of the whole array, as for `sweep::derivative`: along
 /// each axis `k`, `f` holds global indices `f_start[k]..` and the outputs `out_start[k]..`
 /// (all zeros for the whole array); `f` holds every sample the outputs read. Windows on
-/// more than one axis are declined.
+/// more than one axis are declined. The call is split into `parts` windows like this one
+/// (threads), which decides whether its stores stream past the cache.
 pub(crate) fn sweep<T: Element>(
     f: &ArrayViewD<'_, T>,
     f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: &[usize],
     jobs: &[Job<'_, T::Out>],
+    parts: usize,
 ) -> bool {
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
@@ -96,6 +98,7 @@ pub(crate) fn sweep<T: Element>(
         f_len: f.shape()[layout.inner],
         out_start: out_start[split],
         split,
+        parts,
     };
     rows(fs, &mut os, &layout, window, jobs);
     true
@@ -130,6 +133,7 @@ pub(crate) fn sweep_dense<T: Element>(
         f_len: shape[layout.inner],
         out_start: 0,
         split: 0,
+        parts: 1,
     };
     rows(f, outs, &layout, whole, jobs);
     true
@@ -137,13 +141,15 @@ pub(crate) fn sweep_dense<T: Element>(
 
 /// Which part of the array a sweep computes: output rows `out_start..` of axis `split` from
 /// input rows `f_start..` (both 0 for the whole array), and the input's length along the
-/// rows' own axis (shorter than the outputs' only when threads split a 1-D array).
+/// rows' own axis (shorter than the outputs' only when threads split a 1-D array); the
+/// call is split into `parts` such windows.
 #[derive(Clone, Copy)]
 struct Window {
     f_start: usize,
     f_len: usize,
     out_start: usize,
     split: usize,
+    parts: usize,
 }
 
 /// The sweep's loop: every row of the outputs, block by block (or several short rows at a
@@ -160,6 +166,7 @@ fn rows<T: Element>(
         f_len,
         out_start,
         split,
+        parts,
     } = window;
     let shape = layout.shape;
     let (m, n) = (layout.inner, shape[layout.inner]);
@@ -169,12 +176,13 @@ fn rows<T: Element>(
     // happens only to a 1-D array (every other axis of length 1), which has no derivative
     // across rows, so `across_rows` always sees whole rows.
     let (row_out, row_f) = (start(m, out_start), start(m, f_start));
-    // Streaming stores if this sweep's traffic exceeds the last-level cache.
+    // Streaming stores if the call's traffic (this window's, times the windows of the
+    // call, which share the last-level cache) exceeds the last-level cache.
     let bytes = std::mem::size_of_val(fs)
         + os.iter()
             .map(|o| std::mem::size_of_val(&**o))
             .sum::<usize>();
-    let st = &Stores::for_sweep(bytes);
+    let st = &Stores::for_sweep(bytes.saturating_mul(parts));
 
     // Short rows that follow one another in memory (those of the fastest outer axis `r`,
     // when it steps by one row) are taken up to GROUP points at a time, so that each job
@@ -763,7 +771,7 @@ mod tests {
                 .map(|o| o.slice_axis_mut(Axis(split), Slice::from(rows.clone())))
                 .collect();
             // The sweep needs an axis longer than 1 to run along.
-            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs);
+            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs, 1);
             assert!(runs || outs[0].len() == 1, "{what}: the sweep declined");
             for (o, (axis, stencil)) in general.iter_mut().zip(jobs) {
                 let o = o.slice_axis_mut(Axis(split), Slice::from(rows.clone()));

@@ -257,7 +257,7 @@ impl<'a, V: Value> Jobs<'a, V> {
         let threads = threads.clamp(1, n);
         let whole: PerAxis<usize> = (0..f.ndim()).map(|_| 0).collect();
         if threads == 1 {
-            run_window(&f, &whole, &mut outs, &whole, jobs);
+            run_window(&f, &whole, &mut outs, &whole, jobs, 1);
             return;
         }
         let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
@@ -280,7 +280,9 @@ impl<'a, V: Value> Jobs<'a, V> {
                 let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
                 let (mut f_start, mut out_start) = (whole.clone(), whole.clone());
                 (f_start[split], out_start[split]) = (need.start, rows.start);
-                scope.spawn(move || run_window(&window, &f_start, &mut piece, &out_start, jobs));
+                scope.spawn(move || {
+                    run_window(&window, &f_start, &mut piece, &out_start, jobs, threads)
+                });
             }
         });
     }
@@ -289,15 +291,16 @@ impl<'a, V: Value> Jobs<'a, V> {
 /// Computes the outputs `outs`, windows of the whole array starting at global index
 /// `out_start[k]` along each axis `k`, from the input window starting at `f_start[k]`
 /// (which holds every sample they read): the single sweep when the layouts allow it, else
-/// axis by axis.
+/// axis by axis. The call is split into `parts` such windows (threads).
 fn run_window<T: Element>(
     f: &ArrayViewD<'_, T>,
     f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: &[usize],
     jobs: &[fused::Job<'_, T::Out>],
+    parts: usize,
 ) {
-    if fused::sweep(f, f_start, outs, out_start, jobs) {
+    if fused::sweep(f, f_start, outs, out_start, jobs, parts) {
         return;
     }
     for (o, (axis, stencil)) in outs.iter_mut().zip(jobs) {
