@@ -1,14 +1,18 @@
-//! The one module of the core with `unsafe` code, for speed only: the central-quotient
-//! loops of `f32` and `f64` data written with AVX2 intrinsics, chosen at run time where the
-//! CPU has AVX2, optionally with non-temporal ("streaming") stores, which write whole cache
-//! lines to memory without first reading them (used only when a sweep touches more bytes
-//! than the last-level cache holds). Everything here has a safe API; where it declines a
-//! call (another type, no AVX2, another architecture, the portable variant forced), it
-//! returns `false` having written nothing, and the caller runs its portable loop.
+//! The one module of the core with `unsafe` code, for speed only: the loops of the uniform
+//! interior (the central quotient, for `f32`, `f64` and `complex128` data in their own
+//! precision) and of the three-point formula across rows (coordinates on an outer axis,
+//! `f32` and `f64`), written with AVX2 intrinsics and chosen at run time where the CPU has
+//! AVX2, optionally with non-temporal ("streaming") stores, which write whole cache lines
+//! to memory without first reading them (used only when a call's traffic exceeds the
+//! last-level cache). Everything here has a safe API; where it declines a call (another
+//! type, no AVX2, another architecture, the portable variant forced), it returns `false`
+//! having written nothing, and the caller runs its portable loop.
 //!
-//! Bits: each quotient is `(hi - lo) * r` or `(hi - lo) / d`, one subtraction then one
-//! multiplication or division, each rounded as in the portable loop (no FMA exists in these
-//! operations); lanes are independent, so the vector width changes nothing.
+//! Bits: each quotient is `(hi - lo) * r` or `(hi - lo) / d`, a complex one numpy's
+//! division by `d + 0j` in its own order of operations, a three-point value
+//! `c0*x0 + c1*x1 + c2*x2` summed left to right; each operation rounds as in the portable
+//! loop (no FMA), with the operands in the same order (which decides the sign of a NaN);
+//! lanes are independent, so the vector width changes nothing.
 //!
 //! The variant can be forced for tests and measurements with the environment variable
 //! `NDGRADIENT_KERNELS`, read once per process: `portable` (these loops decline every call),
@@ -28,8 +32,19 @@ use std::sync::OnceLock;
 pub(crate) enum Variant {
     /// The caller's portable loops (this module declines every call).
     Portable,
-    /// AVX2 loops; streaming stores above the threshold (`always_stream` false) or always.
-    Avx2 { always_stream: bool },
+    /// AVX2 loops, with streaming stores as `streams` says.
+    Avx2 { streams: Streams },
+}
+
+/// When the AVX2 loops stream their stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Streams {
+    /// Above the size threshold (the default).
+    AboveThreshold,
+    /// Never (`NDGRADIENT_KERNELS=avx2`).
+    Never,
+    /// At every size (`NDGRADIENT_KERNELS=avx2-stream`).
+    Always,
 }
 
 /// The variant this process runs (see the module's documentation), and the size in bytes
@@ -42,10 +57,13 @@ fn selected() -> (Variant, usize) {
             "portable" => Variant::Portable,
             _ if !has_avx2() => Variant::Portable,
             "avx2-stream" => Variant::Avx2 {
-                always_stream: true,
+                streams: Streams::Always,
+            },
+            "avx2" => Variant::Avx2 {
+                streams: Streams::Never,
             },
             _ => Variant::Avx2 {
-                always_stream: false,
+                streams: Streams::AboveThreshold,
             },
         };
         (variant, last_level_cache_bytes())
@@ -105,7 +123,11 @@ impl Stores {
         let (variant, threshold) = selected();
         let stream = match variant {
             Variant::Portable => false,
-            Variant::Avx2 { always_stream } => always_stream || bytes > threshold,
+            Variant::Avx2 { streams } => match streams {
+                Streams::AboveThreshold => bytes > threshold,
+                Streams::Never => false,
+                Streams::Always => true,
+            },
         };
         Stores { variant, stream }
     }
@@ -821,7 +843,7 @@ mod tests {
         for stream in [false, true] {
             let stores = Stores {
                 variant: Variant::Avx2 {
-                    always_stream: stream,
+                    streams: Streams::AboveThreshold,
                 },
                 stream,
             };
@@ -909,7 +931,7 @@ mod tests {
         for stream in [false, true] {
             let stores = Stores {
                 variant: Variant::Avx2 {
-                    always_stream: stream,
+                    streams: Streams::AboveThreshold,
                 },
                 stream,
             };
