@@ -1,16 +1,18 @@
 #!/bin/sh
-# The benchmark in one command: builds the release library, makes sure numpy is available
-# (in .venv, as the test suite does), and runs benches/bench.py. Takes a few minutes.
+# The benchmark in one command: builds the release library, makes sure numpy and matplotlib
+# are available (in .venv-bench), and runs benches/bench.py, which prints the table and the
+# targets and writes benches/ns-per-element.png. Takes a few minutes.
 # GRADIENT_BENCH_QUICK=1 runs fewer repeats.
 # `sh benches/run.sh --compare A.so B.so [reps=N] [eo=2] [coords=K] SHAPE...` instead times
 # builds of the library side by side (benches/compare.py says how).
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
+# The benchmark's own environment: pinned numpy (as the tests) and matplotlib (the figure).
+if [ ! -x .venv-bench/bin/python ]; then
+    python3 -m venv .venv-bench
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r bindings/python/requirements-test.txt
+.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -r benches/requirements.txt
 # numpy.gradient uses no BLAS; unset the OpenBLAS overrides this machine sets for old builds.
 script=benches/bench.py
 if [ "${1:-}" = "--compare" ]; then
@@ -18,4 +20,4 @@ if [ "${1:-}" = "--compare" ]; then
     script=benches/compare.py
 fi
 exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-    GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" .venv/bin/python "$script" "$@"
+    GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" .venv-bench/bin/python "$script" "$@"

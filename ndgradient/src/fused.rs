@@ -28,6 +28,7 @@
 //! For a 1-D array that axis is the row itself, which is then split too.
 
 use super::PerAxis;
+use super::simd::{self, Stores};
 use super::spacing::{Coordinate, Coordinates, with_coordinates};
 use super::stencil::{
     AxisStencil, Interior, Point, Stencil, at_point, quotient, three_point, weights_from,
@@ -58,13 +59,15 @@ pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
 /// `f` and the outputs are windows of the whole array, as for `sweep::derivative`: along
 /// each axis `k`, `f` holds global indices `f_start[k]..` and the outputs `out_start[k]..`
 /// (all zeros for the whole array); `f` holds every sample the outputs read. Windows on
-/// more than one axis are declined.
+/// more than one axis are declined. The call is split into `parts` windows like this one
+/// (threads), which decides whether its stores stream past the cache.
 pub(crate) fn sweep<T: Element>(
     f: &ArrayViewD<'_, T>,
     f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: &[usize],
     jobs: &[Job<'_, T::Out>],
+    parts: usize,
 ) -> bool {
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
@@ -95,6 +98,7 @@ pub(crate) fn sweep<T: Element>(
         f_len: f.shape()[layout.inner],
         out_start: out_start[split],
         split,
+        parts,
     };
     rows(fs, &mut os, &layout, window, jobs);
     true
@@ -129,6 +133,7 @@ pub(crate) fn sweep_dense<T: Element>(
         f_len: shape[layout.inner],
         out_start: 0,
         split: 0,
+        parts: 1,
     };
     rows(f, outs, &layout, whole, jobs);
     true
@@ -136,13 +141,15 @@ pub(crate) fn sweep_dense<T: Element>(
 
 /// Which part of the array a sweep computes: output rows `out_start..` of axis `split` from
 /// input rows `f_start..` (both 0 for the whole array), and the input's length along the
-/// rows' own axis (shorter than the outputs' only when threads split a 1-D array).
+/// rows' own axis (shorter than the outputs' only when threads split a 1-D array); the
+/// call is split into `parts` such windows.
 #[derive(Clone, Copy)]
 struct Window {
     f_start: usize,
     f_len: usize,
     out_start: usize,
     split: usize,
+    parts: usize,
 }
 
 /// The sweep's loop: every row of the outputs, block by block (or several short rows at a
@@ -159,6 +166,7 @@ fn rows<T: Element>(
         f_len,
         out_start,
         split,
+        parts,
     } = window;
     let shape = layout.shape;
     let (m, n) = (layout.inner, shape[layout.inner]);
@@ -168,6 +176,13 @@ fn rows<T: Element>(
     // happens only to a 1-D array (every other axis of length 1), which has no derivative
     // across rows, so `across_rows` always sees whole rows.
     let (row_out, row_f) = (start(m, out_start), start(m, f_start));
+    // Streaming stores if the call's traffic (this window's, times the windows of the
+    // call, which share the last-level cache) exceeds the last-level cache.
+    let bytes = std::mem::size_of_val(fs)
+        + os.iter()
+            .map(|o| std::mem::size_of_val(&**o))
+            .sum::<usize>();
+    let st = &Stores::for_sweep(bytes.saturating_mul(parts));
 
     // Short rows that follow one another in memory (those of the fastest outer axis `r`,
     // when it steps by one row) are taken up to GROUP points at a time, so that each job
@@ -203,18 +218,24 @@ fn rows<T: Element>(
             for (out, &(k, ref stencil)) in os.iter_mut().zip(jobs) {
                 let out = &mut out[o_row..o_row + len];
                 if k == m {
-                    along_adjacent_rows(stencil, &fs[f_row..f_row + len], n, out);
+                    along_adjacent_rows(st, stencil, &fs[f_row..f_row + len], n, out);
                 } else if k == r {
                     let f_rows = |i: usize, count: usize| &fs[row_at(r, i)..][..count * n];
-                    across_adjacent_rows(stencil, index[r]..index[r] + step, f_rows, n, out);
+                    across_adjacent_rows(st, stencil, index[r]..index[r] + step, f_rows, n, out);
                 } else {
-                    across_rows(stencil, index[k], |i| &fs[row_at(k, i)..][..len], out);
+                    across_rows(st, stencil, index[k], |i| &fs[row_at(k, i)..][..len], out);
                 }
             }
         } else {
-            // One row, block by block.
-            for b0 in (0..n).step_by(BLOCK) {
-                let b1 = (b0 + BLOCK).min(n);
+            // One row, block by block; where two outputs may be written side by side, the
+            // whole row is one block: one loop over its interior, as a C programmer would
+            // write it (its three input rows are read from L2 if not L1).
+            let block = match jobs.len() == 2 && row_out == row_f {
+                true => n.max(1),
+                false => BLOCK,
+            };
+            for b0 in (0..n).step_by(block) {
+                let b1 = (b0 + block).min(n);
                 // Points c0..c1 of the block (row positions) are interior points of every
                 // job along the row: there, two outputs may be written side by side (two
                 // jobs, rows not split). None when they may not.
@@ -254,7 +275,8 @@ fn rows<T: Element>(
                     };
                     Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
                 };
-                let paired = c0 < c1 && two_side_by_side::<T>(os, o_row + c0..o_row + c1, sources);
+                let paired =
+                    c0 < c1 && two_side_by_side::<T>(st, os, o_row + c0..o_row + c1, sources);
                 let parts: &[(usize, usize)] = match paired {
                     true => &[(b0, c0), (c1, b1)],
                     false => &[(b0, b1)],
@@ -263,14 +285,21 @@ fn rows<T: Element>(
                     for (out, &(k, ref stencil)) in os.iter_mut().zip(jobs) {
                         let out = &mut out[o_row + p0..o_row + p1];
                         if k == m {
-                            along_row(stencil, &fs[f_row..f_row + f_len], row_f, out, row_out + p0);
+                            along_row(
+                                st,
+                                stencil,
+                                &fs[f_row..f_row + f_len],
+                                row_f,
+                                out,
+                                row_out + p0,
+                            );
                         } else {
                             debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
                             let row = |i: usize| {
                                 let at = row_at(k, i);
                                 &fs[at + p0..at + p1]
                             };
-                            across_rows(stencil, index[k], row, out);
+                            across_rows(st, stencil, index[k], row, out);
                         }
                     }
                 }
@@ -385,6 +414,7 @@ type QuotientSources<'f, T> = (
 /// otherwise; side by side suits the memory system better (the benchmark's C central
 /// difference shows how much on the machine at hand).
 fn two_side_by_side<'f, T: Element>(
+    st: &Stores,
     os: &mut [&mut [T::Out]],
     at: Range<usize>,
     sources: impl Fn(usize) -> Option<QuotientSources<'f, T>>,
@@ -393,6 +423,9 @@ fn two_side_by_side<'f, T: Element>(
         return false;
     };
     let (o0, o1) = (&mut o0[at.clone()], &mut o1[at]);
+    if simd::two_quotients(st, o0, o1, q0, q1) {
+        return true;
+    }
     match (q0.2.has_reciprocal(), q1.2.has_reciprocal()) {
         (true, true) => two_quotients::<T, true>(o0, o1, q0, q1),
         (false, false) => two_quotients::<T, false>(o0, o1, q0, q1),
@@ -402,9 +435,8 @@ fn two_side_by_side<'f, T: Element>(
 }
 
 /// `o0[i] = quotient(lo0[i], hi0[i], d0)` and `o1[i] = quotient(lo1[i], hi1[i], d1)` in one
-/// loop, for slices of one length; both divisors' `has_reciprocal()` is `RECIPROCAL`.
-/// Baseline x86-64 only: in a side-by-side scratch A/B, an AVX2 version was 5% slower on
-/// 4000 x 4000 (though 20% faster on 512 x 512, in cache). Never inlined: inlined into
+/// loop, for slices of one length; both divisors' `has_reciprocal()` is `RECIPROCAL`: the
+/// portable loop, where `simd::two_quotients` declines the call. Never inlined: inlined into
 /// `rows`, its loop kept the outputs' addresses on the stack rather than in registers
 /// (reloaded at every point), 3% slower on 4096 x 4096.
 #[inline(never)]
@@ -430,6 +462,7 @@ fn two_quotients<T: Element, const RECIPROCAL: bool>(
 /// The output block `out` (global row indices `b0..b0 + out.len()`) of the derivative
 /// along the row itself; `f` holds the row's samples from global index `f0` on.
 fn along_row<T: Element>(
+    st: &Stores,
     stencil: &AxisStencil<'_, T::Out>,
     f: &[T],
     f0: usize,
@@ -437,14 +470,15 @@ fn along_row<T: Element>(
     b0: usize,
 ) {
     match stencil {
-        AxisStencil::Native(s) => along::<T, T::Out>(s, f, f0, out, b0),
-        AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, f0, out, b0),
+        AxisStencil::Native(s) => along::<T, T::Out>(st, s, f, f0, out, b0),
+        AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(st, s, f, f0, out, b0),
     }
 }
 
 /// [`along_row`] in the working type `W`: the block's boundary points one by one, its
 /// interior points as one loop over shifted slices of the row.
 fn along<T: Element, W: Work<T::Out>>(
+    st: &Stores,
     s: &Stencil<'_, W::Real>,
     f: &[T],
     f0: usize,
@@ -469,7 +503,7 @@ fn along<T: Element, W: Work<T::Out>>(
     let (lo, hi) = (inner.start, inner.end);
     let out = &mut out[lo - b0..hi - b0];
     match &s.interior {
-        Interior::Central { two_h } => quotients::<T, W>(out, before, after, *two_h),
+        Interior::Central { two_h } => quotients::<T, W>(st, out, before, after, *two_h),
         Interior::Weights(_) => {
             let w = s.weights(lo, hi, &mut []).iter().copied();
             weighted::<T, W>(out, before, middle, after, w);
@@ -492,19 +526,21 @@ fn along<T: Element, W: Work<T::Out>>(
 /// each end (the run leaves the first and last `radius` points out). Any other interior
 /// is computed row by row.
 fn along_adjacent_rows<T: Element>(
+    st: &Stores,
     stencil: &AxisStencil<'_, T::Out>,
     f: &[T],
     n: usize,
     out: &mut [T::Out],
 ) {
     match stencil {
-        AxisStencil::Native(s) => along_adjacent::<T, T::Out>(s, f, n, out),
-        AxisStencil::Wide(s) => along_adjacent::<T, <T::Out as Value>::Wide>(s, f, n, out),
+        AxisStencil::Native(s) => along_adjacent::<T, T::Out>(st, s, f, n, out),
+        AxisStencil::Wide(s) => along_adjacent::<T, <T::Out as Value>::Wide>(st, s, f, n, out),
     }
 }
 
 /// [`along_adjacent_rows`] in the working type `W`.
 fn along_adjacent<T: Element, W: Work<T::Out>>(
+    st: &Stores,
     s: &Stencil<'_, W::Real>,
     f: &[T],
     n: usize,
@@ -516,7 +552,7 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             let run = r..len - r;
             let [lo, _, hi] = s.interior_taps(run.start);
             let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
-            quotients::<T, W>(&mut out[run], lo, hi, two_h);
+            quotients::<T, W>(st, &mut out[run], lo, hi, two_h);
             // Every row's boundary points, with their formulas, looked up once.
             let ends = s.boundary();
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
@@ -526,7 +562,7 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             }
         }
         _ => (f.chunks_exact(n).zip(out.chunks_exact_mut(n)))
-            .for_each(|(f, out)| along::<T, W>(s, f, 0, out, 0)),
+            .for_each(|(f, out)| along::<T, W>(st, s, f, 0, out, 0)),
     }
 }
 
@@ -535,6 +571,7 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
 /// rows whose formula is the central quotient are one loop (the rows each reads follow one
 /// another too, shifted by one from row to row); the others are computed one by one.
 fn across_adjacent_rows<'f, T: Element>(
+    st: &Stores,
     stencil: &AxisStencil<'_, T::Out>,
     rows: Range<usize>,
     f: impl Fn(usize, usize) -> &'f [T],
@@ -544,11 +581,17 @@ fn across_adjacent_rows<'f, T: Element>(
     let run = stencil.central_run(rows.clone());
     let out_rows = |i: Range<usize>| (i.start - rows.start) * n..(i.end - rows.start) * n;
     for i in (rows.start..run.start).chain(run.end..rows.end) {
-        across_rows(stencil, i, |j| f(j, 1), &mut out[out_rows(i..i + 1)]);
+        across_rows(st, stencil, i, |j| f(j, 1), &mut out[out_rows(i..i + 1)]);
     }
     if !run.is_empty() {
         let count = run.len();
-        across_rows(stencil, run.start, |j| f(j, count), &mut out[out_rows(run)]);
+        across_rows(
+            st,
+            stencil,
+            run.start,
+            |j| f(j, count),
+            &mut out[out_rows(run)],
+        );
     }
 }
 
@@ -593,29 +636,34 @@ fn weighted<T: Element, W: Work<T::Out>>(
 /// The output block `out` of the derivative along another axis, at index `j` of that
 /// axis; `row(i)` is the matching block of the input row at index `i` of that axis.
 fn across_rows<'f, T: Element>(
+    st: &Stores,
     stencil: &AxisStencil<'_, T::Out>,
     j: usize,
     row: impl Fn(usize) -> &'f [T],
     out: &mut [T::Out],
 ) {
     match stencil {
-        AxisStencil::Native(s) => across::<T, T::Out>(s.point(j), row, out),
-        AxisStencil::Wide(s) => across::<T, <T::Out as Value>::Wide>(s.point(j), row, out),
+        AxisStencil::Native(s) => across::<T, T::Out>(st, s.point(j), row, out),
+        AxisStencil::Wide(s) => across::<T, <T::Out as Value>::Wide>(st, s.point(j), row, out),
     }
 }
 
 /// [`across_rows`] in the working type `W`, for the point whose formula is `p`.
 fn across<'f, T: Element, W: Work<T::Out>>(
+    st: &Stores,
     p: Point<W::Real>,
     row: impl Fn(usize) -> &'f [T],
     out: &mut [T::Out],
 ) {
     match p {
-        Point::Quotient { lo, hi, div } => quotients::<T, W>(out, row(lo), row(hi), div),
+        Point::Quotient { lo, hi, div } => quotients::<T, W>(st, out, row(lo), row(hi), div),
         Point::ThreePoint {
             at: [i0, i1, i2],
             coef,
         } => {
+            if simd::three_point(st, out, [row(i0), row(i1), row(i2)], coef) {
+                return;
+            }
             for (((o, a), b), c) in out.iter_mut().zip(row(i0)).zip(row(i1)).zip(row(i2)) {
                 *o = three_point::<T::Out, W>(a.value(), b.value(), c.value(), &coef);
             }
@@ -623,14 +671,19 @@ fn across<'f, T: Element, W: Work<T::Out>>(
     }
 }
 
-/// `out[i] = quotient(lo[i], hi[i], div)`, with the divisor's kind (multiply or divide)
-/// settled outside the loop, so that the loop vectorises.
+/// `out[i] = quotient(lo[i], hi[i], div)`: the AVX2 loops of `simd` where they take the
+/// call (`f32` or `f64` data in its own precision, an AVX2 CPU), else with the divisor's kind
+/// (multiply or divide) settled outside the loop, so that the loop vectorises.
 fn quotients<T: Element, W: Work<T::Out>>(
+    st: &Stores,
     out: &mut [T::Out],
     lo: &[T],
     hi: &[T],
     div: Divisor<W::Real>,
 ) {
+    if simd::quotients(st, out, lo, hi, div) {
+        return;
+    }
     match div.has_reciprocal() {
         true => settled_quotients::<T, W, true>(out, lo, hi, div),
         false => settled_quotients::<T, W, false>(out, lo, hi, div),
@@ -718,7 +771,7 @@ mod tests {
                 .map(|o| o.slice_axis_mut(Axis(split), Slice::from(rows.clone())))
                 .collect();
             // The sweep needs an axis longer than 1 to run along.
-            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs);
+            let runs = sweep(&window, &f_start, &mut outs, &out_start, jobs, 1);
             assert!(runs || outs[0].len() == 1, "{what}: the sweep declined");
             for (o, (axis, stencil)) in general.iter_mut().zip(jobs) {
                 let o = o.slice_axis_mut(Axis(split), Slice::from(rows.clone()));

@@ -5,7 +5,10 @@
 //! non-uniform coordinates) and first- or second-order one-sided differences at the ends,
 //! with numpy ≥ 2.0's exact operations, operation order and precision rules.
 //!
-//! This crate is the safe core: it has no `unsafe` of its own and knows nothing of C. The C
+//! This crate is the safe core: it knows nothing of C, and has no `unsafe` outside one
+//! small private module (`simd`: AVX2 loops and non-temporal stores, chosen at run time,
+//! behind a safe API with a portable fallback; the environment variable
+//! `NDGRADIENT_KERNELS=portable|avx2|avx2-stream` forces a variant). The C
 //! library `libgradient` (header `gradient.h`) is a separate package of the same
 //! repository that validates raw pointers and calls this crate; a Rust project that
 //! depends on `ndgradient` builds neither it nor its header generator.
@@ -24,6 +27,8 @@
 //! - `stencil`: the interior and edge formulas, written once, and their coefficients;
 //! - `sweep`: applying one axis's formulas along that axis of any layout;
 //! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
+//! - `simd`: its central-quotient loops for `f32`, `f64` and `complex128` in AVX2, with
+//!   streaming stores when a sweep's traffic exceeds the last-level cache;
 //! - [`Plan`] and [`Options`]: the plan/execute split; `Jobs` (here): the checks in
 //!   numpy's order, the stencils, and the thread split.
 //!
@@ -35,6 +40,7 @@
 mod error;
 mod fused;
 mod plan;
+mod simd;
 mod spacing;
 mod stencil;
 mod sweep;
@@ -256,7 +262,7 @@ impl<'a, V: Value> Jobs<'a, V> {
         let threads = threads.clamp(1, n);
         let whole: PerAxis<usize> = (0..f.ndim()).map(|_| 0).collect();
         if threads == 1 {
-            run_window(&f, &whole, &mut outs, &whole, jobs);
+            run_window(&f, &whole, &mut outs, &whole, jobs, 1);
             return;
         }
         let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
@@ -279,7 +285,9 @@ impl<'a, V: Value> Jobs<'a, V> {
                 let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
                 let (mut f_start, mut out_start) = (whole.clone(), whole.clone());
                 (f_start[split], out_start[split]) = (need.start, rows.start);
-                scope.spawn(move || run_window(&window, &f_start, &mut piece, &out_start, jobs));
+                scope.spawn(move || {
+                    run_window(&window, &f_start, &mut piece, &out_start, jobs, threads)
+                });
             }
         });
     }
@@ -288,15 +296,16 @@ impl<'a, V: Value> Jobs<'a, V> {
 /// Computes the outputs `outs`, windows of the whole array starting at global index
 /// `out_start[k]` along each axis `k`, from the input window starting at `f_start[k]`
 /// (which holds every sample they read): the single sweep when the layouts allow it, else
-/// axis by axis.
+/// axis by axis. The call is split into `parts` such windows (threads).
 fn run_window<T: Element>(
     f: &ArrayViewD<'_, T>,
     f_start: &[usize],
     outs: &mut [ArrayViewMutD<'_, T::Out>],
     out_start: &[usize],
     jobs: &[fused::Job<'_, T::Out>],
+    parts: usize,
 ) {
-    if fused::sweep(f, f_start, outs, out_start, jobs) {
+    if fused::sweep(f, f_start, outs, out_start, jobs, parts) {
         return;
     }
     for (o, (axis, stencil)) in outs.iter_mut().zip(jobs) {

@@ -76,6 +76,11 @@ impl<R: Real> Divisor<R> {
         self.value
     }
 
+    /// Its reciprocal, when dividing by it is a multiplication by that.
+    pub(crate) fn reciprocal(self) -> Option<R> {
+        self.reciprocal
+    }
+
     /// Whether dividing by it is a multiplication by its reciprocal.
     pub(crate) fn has_reciprocal(self) -> bool {
         self.reciprocal.is_some()
