@@ -50,7 +50,7 @@ def medians_us(fns, repeats=41):
 
 
 def main():
-    print(f"library {ndgradient.library_path}, numpy {np.__version__}, Python "
+    print(f"library {ndgradient.library_path()}, numpy {np.__version__}, Python "
           f"{sys.version.split()[0]}")
     rng = np.random.default_rng(0)
     cases = [("1-D 16", (16,)), ("1-D 256", (256,)), ("1-D 4096", (4096,)),

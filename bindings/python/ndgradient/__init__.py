@@ -25,4 +25,22 @@ from ._lib import library_path, library_version
 from ._plan import Plan
 
 __all__ = ["Plan", "gradient", "library_path", "library_version"]
-__version__ = "0.2.0"
+
+
+def _version() -> str:
+    """The installed distribution's version (the C library's version it was built from),
+    or, for a package used from a checkout, the loaded library's version."""
+    from importlib import metadata
+    from pathlib import Path
+    try:
+        dist = metadata.distribution("ndgradient")
+    except metadata.PackageNotFoundError:
+        return library_version()
+    here = Path(__file__).resolve()
+    if Path(dist.locate_file("ndgradient/__init__.py")).resolve() != here:
+        return library_version()
+    return dist.version
+
+
+#: The package's version: that of the libgradient it was built with (Cargo.toml's).
+__version__ = _version()

@@ -24,8 +24,11 @@ import os
 import struct
 import warnings
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
+from numpy.typing import ArrayLike
 
 from . import _lib
 
@@ -81,7 +84,7 @@ class _Coordinates:
 
     small_int = False
 
-    def __init__(self, distances: np.ndarray):
+    def __init__(self, distances: np.ndarray, axis: int):
         self.given = distances
         d = distances
         self.unsupported = None
@@ -103,7 +106,9 @@ class _Coordinates:
             return
         if len(d) < 2:
             # numpy: np.diff(...) is empty, and indexing its [0] raises.
-            raise IndexError(f"index 0 is out of bounds for axis 0 with size {max(len(d) - 1, 0)}")
+            raise IndexError(f"index 0 is out of bounds for axis 0 with size "
+                             f"{max(len(d) - 1, 0)}: the coordinates of axis {axis} have "
+                             f"{len(d)} values, at least 2 are needed")
         d = d.view(np.ndarray)
         if _element_strides(d) is None:
             d = _native(d)
@@ -353,7 +358,9 @@ def _n_threads(workers) -> int:
     return min(n, _lib.SIZE_MAX)
 
 
-def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
+             edge_order: int = 1, out: np.ndarray | Sequence[np.ndarray] | None = None,
+             workers: int = 1) -> np.ndarray | tuple[np.ndarray, ...]:
     """Return the gradient of an N-dimensional array: numpy.gradient, bit for bit.
 
     A drop-in replacement for ``numpy.gradient`` (numpy >= 2.0) computed by libgradient:
@@ -562,17 +569,24 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
                 dx.append(_Scalar(given))  # numpy keeps the original object
                 continue
             elif distances.ndim != 1:
-                raise ValueError("distances must be either scalars or 1d")
+                raise ValueError(f"distances must be either scalars or 1d: the spacing "
+                                 f"of axis {axes[i]} (spacing argument {i}) has "
+                                 f"{distances.ndim} dimensions, shape {distances.shape}")
             if len(distances) != shape[axes[i]]:
-                raise ValueError("when 1d, distances must match "
-                                 "the length of the corresponding dimension")
-            dx.append(_Coordinates(distances))
+                raise ValueError(f"when 1d, distances must match the length of the "
+                                 f"corresponding dimension: the coordinates of axis "
+                                 f"{axes[i]} (spacing argument {i}) have {len(distances)} "
+                                 f"values, axis {axes[i]} of f has length {shape[axes[i]]}")
+            dx.append(_Coordinates(distances, axes[i]))
     else:
-        raise TypeError("invalid number of arguments")
+        raise TypeError(f"invalid number of arguments: {n} spacing arguments for "
+                        f"{len_axes} requested axes {axes}; expected none, one scalar, "
+                        f"or one per requested axis")
 
     # 4. edge_order: numpy's check, then ours (numpy treats 0, negatives and 1.5 as 2).
     if edge_order > 2:
-        raise ValueError("'edge_order' greater than 2 not supported")
+        raise ValueError(f"'edge_order' greater than 2 not supported: got {edge_order!r}, "
+                         "expected 1 or 2")
     if not (edge_order == 1 or edge_order == 2):
         raise ValueError(f"edge_order must be 1 or 2, not {edge_order!r}")
     eo = 1 if edge_order == 1 else 2
@@ -583,7 +597,8 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
     otype = _output_dtype(dtype)
     for ax, spec in zip(axes, dx):
         if shape[ax] < eo + 1:
-            raise ValueError(_TOO_SMALL)
+            raise ValueError(f"{_TOO_SMALL} Axis {ax} has length {shape[ax]}; edge_order="
+                             f"{eo} needs at least {eo + 1}.")
         if data_unsupported or spec.unsupported:
             _replay_numpy_axis(_converted_dtype(dtype), otype, shape[ax],
                                spec.numpy_spacing(), eo)

@@ -23,7 +23,10 @@ import sys
 import threading
 import weakref
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _api, _lib
 
@@ -268,8 +271,9 @@ class Plan:
            [2. , 6. , 7.2, 4. ]])
     """
 
-    def __init__(self, shape, dtype, *varargs, axis=None, edge_order=1, workers=1,
-                 strides=None):
+    def __init__(self, shape: int | Sequence[int], dtype: DTypeLike, *varargs: ArrayLike,
+                 axis: int | Sequence[int] | None = None, edge_order: int = 1,
+                 workers: int = 1, strides: Sequence[int] | None = None) -> None:
         self._closed = True
         self._finalizer = None
         self._f_bytes = None  # disables the fast path until the plan is ready
@@ -382,7 +386,7 @@ class Plan:
         """Whether the plan has been closed (its C objects freed)."""
         return self._closed
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = ", closed" if self._closed else ""
         return (f"Plan(shape={self._shape}, dtype={self._dtype}, axes={self.axes}, "
                 f"edge_order={self.edge_order}{state})")
@@ -397,16 +401,18 @@ class Plan:
         if self._finalizer is not None:
             self._finalizer()
 
-    def __enter__(self):
+    def __enter__(self) -> Plan:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> bool:
         self.close()
         return False
 
     # ------------------------------------------------------------------ calls
 
-    def __call__(self, f, out=None):
+    def __call__(self, f: ArrayLike,
+                 out: np.ndarray | Sequence[np.ndarray] | None = None
+                 ) -> np.ndarray | tuple[np.ndarray, ...]:
         """The gradient of ``f`` (see the class documentation, Notes: Calls)."""
         # The fast path: every test is an attribute comparison, every pointer one read.
         if (type(f) is _ndarray and f.strides == self._f_bytes and f.shape == self._shape

@@ -32,7 +32,8 @@ import ndgradient
 from ndgradient import _api, _lib, _plan
 
 PACKAGE = Path(ndgradient.__file__).resolve().parent
-HEADER = PACKAGE.parents[2] / "include" / "gradient.h"
+# The checkout this test file lies in (the package may be an installed copy).
+HEADER = Path(__file__).resolve().parents[3] / "include" / "gradient.h"
 MODULES = (_lib, _api, _plan)
 
 
