@@ -47,6 +47,7 @@ __all__ = [
     "free_plan",
     "execute_plan",
     "grad_plan_execute",
+    "grad_gradient_by_address",
     "array_address",
     "library_path",
     "library_version",
@@ -330,6 +331,14 @@ def _declare(lib: ctypes.CDLL, prototypes: dict) -> dict:
 
 _functions = _declare(_dll, PROTOTYPES)
 _grad_gradient = _functions["grad_gradient"]
+#: ``grad_gradient`` again, with every pointer parameter declared ``c_void_p`` (derived
+#: from ``PROTOTYPES``, so the two cannot drift): gradient()'s one-shot path passes the
+#: addresses of its preallocated argument arrays as ints, which ctypes converts faster
+#: than typed pointers. The same C function and the same bits at the ABI level.
+grad_gradient_by_address = _dll["grad_gradient"]  # a new function object, not _grad_gradient
+grad_gradient_by_address.restype = PROTOTYPES["grad_gradient"][0]
+grad_gradient_by_address.argtypes = [ctypes.c_void_p if issubclass(t, ctypes._Pointer) else t
+                                     for t in PROTOTYPES["grad_gradient"][1]]
 _grad_last_error = _functions["grad_last_error"]
 _grad_status_message = _functions["grad_status_message"]
 _grad_version = _functions["grad_version"]
