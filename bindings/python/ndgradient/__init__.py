@@ -6,9 +6,18 @@ array([ 2.,  3.,  5.,  7.,  9., 10.])
 
 ``gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1)`` is a drop-in
 replacement for ``numpy.gradient`` (numpy >= 2.0) with an ``out=`` argument and a
-``workers=`` thread count (scipy's name; -1 for every CPU). The shared library is
-found through the environment variable ``GRADIENT_LIBRARY``, else in the repository's
-``target/release``, then ``target/debug``; ``ImportError`` otherwise.
+``workers=`` thread count (scipy's name; -1 for every CPU).
+
+The shared library libgradient is the one ``pip install`` put inside this package, else
+the file named by the environment variable ``GRADIENT_LIBRARY``, else (in a checkout)
+the repository's ``target/release`` or ``target/debug``, else the system's
+(``ctypes.util.find_library``); ``ImportError`` otherwise, and for a library of an ABI
+version this package does not support. ``library_path()`` and ``library_version()`` say
+which was loaded:
+
+>>> major, minor, patch = ndgradient.library_version().split(".")
+>>> (int(major), int(minor)) in ndgradient._lib.SUPPORTED_ABI
+True
 
 ``Plan(shape, dtype, *varargs, axis=None, edge_order=1, workers=1, strides=None)`` does
 ``gradient()``'s checks and libgradient's planning once for arrays of one shape and
