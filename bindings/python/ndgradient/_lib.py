@@ -48,6 +48,7 @@ __all__ = [
     "execute_plan",
     "grad_plan_execute",
     "grad_gradient_by_address",
+    "grad_plan_execute_by_address",
     "array_address",
     "library_path",
     "library_version",
@@ -335,10 +336,20 @@ _grad_gradient = _functions["grad_gradient"]
 #: from ``PROTOTYPES``, so the two cannot drift): gradient()'s one-shot path passes the
 #: addresses of its preallocated argument arrays as ints, which ctypes converts faster
 #: than typed pointers. The same C function and the same bits at the ABI level.
-grad_gradient_by_address = _dll["grad_gradient"]  # a new function object, not _grad_gradient
-grad_gradient_by_address.restype = PROTOTYPES["grad_gradient"][0]
-grad_gradient_by_address.argtypes = [ctypes.c_void_p if issubclass(t, ctypes._Pointer) else t
-                                     for t in PROTOTYPES["grad_gradient"][1]]
+def _by_address(name: str):
+    """A new function object for ``name`` (not the one ``_declare`` set up) with the
+    prototype of ``PROTOTYPES[name]``, every typed pointer parameter as ``c_void_p``."""
+    fn = _dll[name]
+    restype, argtypes = PROTOTYPES[name]
+    fn.restype = restype
+    fn.argtypes = [ctypes.c_void_p if issubclass(t, ctypes._Pointer) else t for t in argtypes]
+    return fn
+
+
+grad_gradient_by_address = _by_address("grad_gradient")
+#: ``grad_plan_execute`` the same way, for ``Plan``'s fast path (its output pointer array
+#: is kept per thread and passed by address).
+grad_plan_execute_by_address = _by_address("grad_plan_execute")
 _grad_last_error = _functions["grad_last_error"]
 _grad_status_message = _functions["grad_status_message"]
 _grad_version = _functions["grad_version"]
@@ -350,7 +361,7 @@ _grad_options_set_spacing = _functions["grad_options_set_spacing"]
 _grad_options_set_edge_order = _functions["grad_options_set_edge_order"]
 _grad_options_set_threads = _functions["grad_options_set_threads"]
 _grad_plan_new = _functions["grad_plan_new"]
-#: ``grad_plan_execute``, called directly by ``Plan``'s fast path.
+#: ``grad_plan_execute`` (``execute_plan``: the general path of a ``Plan`` call).
 grad_plan_execute = _functions["grad_plan_execute"]
 _grad_plan_free = _functions["grad_plan_free"]
 _grad_plan_output_count = _functions["grad_plan_output_count"]

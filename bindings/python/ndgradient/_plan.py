@@ -33,7 +33,7 @@ from . import _api, _lib
 __all__ = ["Plan"]
 
 _ndarray = np.ndarray
-_execute = _lib.grad_plan_execute
+_execute = _lib.grad_plan_execute_by_address
 _pointer_at = _lib._pointer_at
 #: Where an ndarray keeps its data pointer (see ``_lib._data_pointer_offset``); None
 #: (other interpreters) turns the fast path off.
@@ -51,6 +51,13 @@ class _CopiedCoordinates:
 
     unsupported = None
     small_int = False
+
+
+def _pointer_array(n: int) -> tuple:
+    """A ``void *[n]`` for the fast path's output pointers (one per plan and thread) and
+    its address, which ``grad_plan_execute_by_address`` takes as an int."""
+    ptrs = (ctypes.c_void_p * n)()
+    return ptrs, ctypes.addressof(ptrs)
 
 
 def _shape_tuple(shape) -> tuple:
@@ -430,11 +437,11 @@ class Plan:
                 else:
                     return self._call(f, out)
                 try:
-                    ptrs = self._tls.ptrs
+                    ptrs, address = self._tls.ptrs
                 except AttributeError:
-                    ptrs = self._tls.ptrs = (ctypes.c_void_p * 1)()
+                    ptrs, address = self._tls.ptrs = _pointer_array(1)
                 ptrs[0] = _pointer_at(id(o) + _OFFSET).value
-                status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, 1)
+                status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, address, 1)
                 if status == 0:
                     return o
             else:
@@ -442,12 +449,12 @@ class Plan:
                 if outs is not None:
                     n = len(outs)
                     try:
-                        ptrs = self._tls.ptrs
+                        ptrs, address = self._tls.ptrs
                     except AttributeError:
-                        ptrs = self._tls.ptrs = (ctypes.c_void_p * n)()
+                        ptrs, address = self._tls.ptrs = _pointer_array(n)
                     for k in range(n):
                         ptrs[k] = _pointer_at(id(outs[k]) + _OFFSET).value
-                    status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, n)
+                    status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, address, n)
                     if status == 0:
                         return tuple(outs)
                 else:
