@@ -2,7 +2,9 @@
 
 The package is pure Python (ctypes) plus one shared library, libgradient, which
 setuptools-rust builds from the repository's root package ``ndgradient-capi``
-(``cargo rustc --lib --release --crate-type cdylib``) and copies into the package as
+(``cargo rustc --lib --release`` with Cargo.toml's own crate types, so that this build and
+``cargo build --release`` or ``make`` are the same build, each a no-op after the other)
+and copies the cdylib into the package as
 ``ndgradient/_libgradient.abi3.so`` (``.pyd`` on Windows; the name is setuptools-rust's
 extension-module naming, but the file is a plain C library that never links to Python).
 Cargo's target directory is the workspace's (``CARGO_TARGET_DIR`` if set), so a build
@@ -49,6 +51,10 @@ setup(
             path=str(CARGO_TOML),
             binding=Binding.NoBinding,
             py_limited_api=True,  # names the file _libgradient.abi3.so, not per Python version
+            # Cargo.toml's own crate types: setuptools-rust would otherwise ask for the
+            # cdylib alone (`cargo rustc --crate-type cdylib`), a different build of the
+            # package that `cargo build --release` and `make` would then redo, and back.
+            args=["--crate-type", "rlib,cdylib,staticlib"],
         )
     ],
     cmdclass={"bdist_wheel": bdist_wheel_any_python},
