@@ -35,6 +35,17 @@ def cargo_version() -> str:
     return match.group(1)
 
 
+def cargo_crate_types() -> str:
+    """The ``crate-type`` list of the root Cargo.toml's ``[lib]`` table, comma-separated."""
+    text = CARGO_TOML.read_text(encoding="utf-8")
+    lib = re.search(r"^\[lib\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    match = lib and re.search(r"^crate-type\s*=\s*\[([^\]]*)\]", lib.group(1), re.M)
+    types = re.findall(r'"([^"]+)"', match.group(1)) if match else []
+    if "cdylib" not in types:
+        raise RuntimeError(f"no cdylib in the [lib] crate-type of {CARGO_TOML}")
+    return ",".join(types)
+
+
 class bdist_wheel_any_python(bdist_wheel):
     """Tags the wheel ``py3-none-<platform>``: it holds no Python extension module."""
 
@@ -54,7 +65,7 @@ setup(
             # Cargo.toml's own crate types: setuptools-rust would otherwise ask for the
             # cdylib alone (`cargo rustc --crate-type cdylib`), a different build of the
             # package that `cargo build --release` and `make` would then redo, and back.
-            args=["--crate-type", "rlib,cdylib,staticlib"],
+            args=["--crate-type", cargo_crate_types()],
         )
     ],
     cmdclass={"bdist_wheel": bdist_wheel_any_python},
