@@ -5,6 +5,9 @@
 # GRADIENT_BENCH_QUICK=1 runs fewer repeats.
 # `sh benches/run.sh --compare A.so B.so [reps=N] [eo=2] [coords=K] SHAPE...` instead times
 # builds of the library side by side (benches/compare.py says how).
+# `sh benches/run.sh --python [--quick]` instead installs the Python package into .venv
+# (pip install ./bindings/python) and times it against numpy.gradient on 16, 256 and 4096
+# elements (bindings/python/bench/plan_timing.py: one-shot calls and reused plans).
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release
@@ -15,6 +18,12 @@ fi
 .venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -r benches/requirements.txt
 # numpy.gradient uses no BLAS; unset the OpenBLAS overrides this machine sets for old builds.
 script=benches/bench.py
+if [ "${1:-}" = "--python" ]; then
+    shift
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check ./bindings/python
+    exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u GRADIENT_LIBRARY -u PYTHONPATH \
+        .venv/bin/python bindings/python/bench/plan_timing.py "$@"
+fi
 if [ "${1:-}" = "--compare" ]; then
     shift
     script=benches/compare.py

@@ -8,7 +8,9 @@
 #      except under CI=true);
 #   2. the Python binding's tests against numpy (pytest + hypothesis, at least 2,000
 #      generated cases), in a virtual environment `.venv` that bindings/python/run-tests.sh
-#      creates and fills with pinned versions;
+#      creates and fills with pinned versions, against the package as a user installs it:
+#      `pip install ./bindings/python` (which builds libgradient in release mode into
+#      target/release and puts it inside the package);
 #   3. that the committed conformance files are what their generator writes with that
 #      pinned numpy (tests/conformance/check-generated.sh; about a second; skipped without
 #      numpy, except under CI=true).
@@ -18,7 +20,6 @@ cd "$(dirname "$0")/.."
 
 cargo test
 
-cargo build
-GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/python/run-tests.sh -q
+sh bindings/python/run-tests.sh -q
 
 sh tests/conformance/check-generated.sh

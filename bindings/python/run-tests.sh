@@ -2,13 +2,18 @@
 # Runs the Python binding's tests with pinned numpy, pytest and hypothesis.
 #
 # Creates a virtual environment at the repository root (.venv, ignored by git; override
-# with GRADIENT_VENV) on first use, installs bindings/python/requirements-test.txt into it
-# whenever that file changes, then runs pytest from the repository root. Extra arguments
-# go to pytest. The library is found as the package finds it: GRADIENT_LIBRARY, else
-# target/release, else target/debug (build it first: cargo build --release).
+# with GRADIENT_VENV) on first use and installs bindings/python/requirements-test.txt into
+# it whenever that file changes. Then, by default, it installs the package into that
+# environment as a user would, `pip install ./bindings/python` (which builds libgradient
+# in release mode with cargo, into the workspace's target/ or CARGO_TARGET_DIR, and puts
+# it inside the package), and runs the tests against that installed copy.
 #
-#   bindings/python/run-tests.sh                                  # default run
-#   GRADIENT_HYPOTHESIS_SCALE=10 bindings/python/run-tests.sh     # 10x longer run
+# With GRADIENT_LIBRARY set (the path of a libgradient.so), it instead tests the package's
+# source tree (bindings/python/ndgradient, on PYTHONPATH) with that library: .ci/run does
+# this for the build without AVX2 dispatch. Extra arguments go to pytest.
+#
+#   sh bindings/python/run-tests.sh                                  # default run
+#   GRADIENT_HYPOTHESIS_SCALE=10 sh bindings/python/run-tests.sh     # 10x longer run
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${GRADIENT_VENV:-$root/.venv}
@@ -22,4 +27,15 @@ if ! cmp -s "$requirements" "$stamp"; then
     cp "$requirements" "$stamp"
 fi
 cd "$root"
-exec "$venv/bin/python" -m pytest bindings/python/tests "$@"
+if [ -n "${GRADIENT_LIBRARY:-}" ]; then
+    echo "run-tests.sh: testing the source tree bindings/python/ndgradient with GRADIENT_LIBRARY=$GRADIENT_LIBRARY"
+    export PYTHONPATH="$root/bindings/python" GRADIENT_TEST_INSTALLED=0
+else
+    echo "run-tests.sh: pip install ./bindings/python (builds libgradient in release mode)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./bindings/python
+    export GRADIENT_TEST_INSTALLED=1
+    unset PYTHONPATH
+fi
+# The pytest script, not `python -m pytest`: the current directory stays off sys.path, so
+# `import ndgradient` finds the installed package (or PYTHONPATH's), never the checkout.
+exec "$venv/bin/pytest" bindings/python/tests "$@"

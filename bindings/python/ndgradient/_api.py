@@ -19,13 +19,18 @@ Nothing here computes a gradient: every result element comes from libgradient.
 
 from __future__ import annotations
 
+import ctypes
 import operator
 import os
 import struct
+import threading
 import warnings
+
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
+from numpy.typing import ArrayLike
 
 from . import _lib
 
@@ -81,7 +86,7 @@ class _Coordinates:
 
     small_int = False
 
-    def __init__(self, distances: np.ndarray):
+    def __init__(self, distances: np.ndarray, axis: int):
         self.given = distances
         d = distances
         self.unsupported = None
@@ -103,7 +108,9 @@ class _Coordinates:
             return
         if len(d) < 2:
             # numpy: np.diff(...) is empty, and indexing its [0] raises.
-            raise IndexError(f"index 0 is out of bounds for axis 0 with size {max(len(d) - 1, 0)}")
+            raise IndexError(f"index 0 is out of bounds for axis 0 with size "
+                             f"{max(len(d) - 1, 0)}: the coordinates of axis {axis} have "
+                             f"{len(d)} values, at least 2 are needed")
         d = d.view(np.ndarray)
         if _element_strides(d) is None:
             d = _native(d)
@@ -353,7 +360,9 @@ def _n_threads(workers) -> int:
     return min(n, _lib.SIZE_MAX)
 
 
-def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
+def gradient(f: ArrayLike, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
+             edge_order: int = 1, out: np.ndarray | Sequence[np.ndarray] | None = None,
+             workers: int = 1) -> np.ndarray | tuple[np.ndarray, ...]:
     """Return the gradient of an N-dimensional array: numpy.gradient, bit for bit.
 
     A drop-in replacement for ``numpy.gradient`` (numpy >= 2.0) computed by libgradient:
@@ -439,6 +448,15 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
             _remember(_plans, key, plan)
             return plan(f, out)
 
+    # The common case in one foreign call with no per-call ctypes objects (see _one_shot);
+    # None for anything else, which the general steps below handle (and raise for).
+    if type(f) is _ndarray and out is None:
+        result = _one_shot(f, varargs, axis, edge_order, workers)
+        if result is not None:
+            if key is not None:
+                _remember(_seen, key, True)
+            return result
+
     # 0. Our own argument, before numpy's checks.
     n_threads = _n_threads(workers)
 
@@ -458,6 +476,141 @@ def gradient(f, *varargs, axis=None, edge_order=1, out=None, workers=1):
     if key is not None:
         _remember(_seen, key, True)  # a successful call: planned if it comes again
     return result
+
+
+_ndarray = np.ndarray
+_pointer_at = ctypes.c_void_p.from_address
+_DATA_OFFSET = _lib._DATA_OFFSET
+_DTYPE = _lib.DTYPE
+_SCALAR = _lib.SPACING_SCALAR
+_grad_gradient = _lib.grad_gradient_by_address
+#: The most dimensions the one-shot path takes (its buffers' size); more go the general way.
+_ONE_SHOT_NDIM = 8
+_F64 = np.dtype(np.float64)
+#: The spacing kind of a one-shot scalar spacing, by its exact type (bool excluded: it
+#: is an int subclass, but ``type(h) is int`` is False for it).
+_SCALAR_KINDS = {float: _lib.SPACING_SCALAR, int: _lib.SPACING_SCALAR,
+                 np.float64: _lib.SPACING_SCALAR_F64, np.float32: _lib.SPACING_SCALAR_F32}
+
+
+class _CallBuffers(threading.local):
+    """Per-thread argument arrays of the one-shot ``grad_gradient`` call, allocated once
+    per thread, refilled in place and passed by address (no ctypes object per call)."""
+
+    def __init__(self):
+        n = _ONE_SHOT_NDIM
+        self.shape = (ctypes.c_size_t * n)()
+        self.strides = (ctypes.c_ssize_t * n)()
+        self.axes = (ctypes.c_int32 * n)()
+        self.out = (ctypes.c_void_p * n)()
+        self.out_strides = (ctypes.c_ssize_t * (n * n))()
+        self.spacing = _lib.GradSpacing()
+        self.addresses = tuple(ctypes.addressof(a) for a in (
+            self.shape, self.strides, self.axes, self.out, self.out_strides, self.spacing))
+
+
+_buffers = _CallBuffers()
+
+
+def _one_shot(f: np.ndarray, varargs, axis, edge_order, workers):
+    """gradient() of an ndarray in the common case, or None to take the general path.
+
+    The common case: ``f`` a plain ndarray of 1 to 8 dimensions, no empty axis, native
+    byte order, a dtype in libgradient's scope, aligned, byte strides multiples of the
+    item size; ``axis`` None or an int in range; no spacing or one scalar that is a Python
+    float or int or a numpy float64/float32 scalar (not a Python 0 at ``edge_order`` 2);
+    ``edge_order`` the int 1 or 2; ``workers`` an int >= -1; every requested axis long
+    enough; no ``out``. Anything else, and any failure status, returns None *before*
+    anything is visible to the caller, so that the general path raises numpy's
+    exception. The one C call is the general path's own (same arguments, outputs laid
+    out as ``np.empty_like`` lays them), so the results are the same bits.
+    """
+    dt = f.dtype
+    tag = _DTYPE.get((dt.kind, dt.itemsize))
+    shape = f.shape
+    ndim = len(shape)
+    if (tag is None or not dt.isnative or not 0 < ndim <= _ONE_SHOT_NDIM or 0 in shape
+            or _DATA_OFFSET is None):
+        return None
+    if type(edge_order) is not int or not (edge_order == 1 or edge_order == 2):
+        return None
+    if type(workers) is not int or workers < -1 or workers > 1 << 30:
+        return None
+    if axis is None:
+        axes = range(ndim)
+    elif type(axis) is int and -ndim <= axis < ndim:
+        axes = (axis % ndim,)
+    else:
+        return None
+    for ax in axes:
+        if shape[ax] <= edge_order:
+            return None
+    buffers = _buffers
+    c_shape, c_strides, c_axes, c_out, c_out_strides, c_spacing = buffers.addresses
+    if varargs:
+        if len(varargs) != 1:
+            return None
+        h = varargs[0]
+        kind = _SCALAR_KINDS.get(type(h))
+        if kind is None:
+            return None
+        try:
+            value = float(h)
+        except OverflowError:
+            return None
+        if edge_order == 2 and value == 0 and kind == _SCALAR:
+            return None  # numpy's Python division by zero: the general path raises it
+        spacing = buffers.spacing
+        spacing.kind = kind
+        spacing.h = value
+        n_spacing = 1
+    else:
+        c_spacing, n_spacing = None, 0
+    item = dt.itemsize
+    address = _pointer_at(id(f) + _DATA_OFFSET).value
+    if address % (item >> 1 if dt.kind == "c" else item):
+        return None
+    otype = _F64 if dt.kind in "iu" else dt
+    n_out = len(axes)
+    if ndim == 1:
+        s = f.strides[0]
+        if s % item:
+            return None
+        buffers.shape[0] = n = shape[0]
+        buffers.strides[0] = s // item if n > 1 else 0
+        buffers.axes[0] = 0
+        o = np.empty(shape, otype)
+        buffers.out[0] = _pointer_at(id(o) + _DATA_OFFSET).value
+        buffers.out_strides[0] = 1
+        outs = (o,)
+    else:
+        strides = []
+        for n, s in zip(shape, f.strides):
+            if n == 1:
+                strides.append(0)
+            elif s % item:
+                return None
+            else:
+                strides.append(s // item)
+        if f.flags.c_contiguous:
+            outs = tuple([np.empty(shape, otype) for _ in axes])
+            out_strides = strides  # C order in elements, whatever the item size
+        else:
+            outs = tuple([np.empty_like(f, dtype=otype) for _ in axes])
+            oitem = otype.itemsize
+            out_strides = [0 if n == 1 else s // oitem for n, s in zip(shape, outs[0].strides)]
+        buffers.shape[:ndim] = shape
+        buffers.strides[:ndim] = strides
+        buffers.axes[:n_out] = axes
+        ptrs, all_strides = buffers.out, buffers.out_strides
+        for k in range(n_out):
+            ptrs[k] = _pointer_at(id(outs[k]) + _DATA_OFFSET).value
+            all_strides[k * ndim:(k + 1) * ndim] = out_strides
+    n_threads = (os.cpu_count() or 1) if workers == -1 else workers
+    if _grad_gradient(tag, address, ndim, c_shape, c_strides, c_spacing, n_spacing, c_axes,
+                      n_out, edge_order, c_out, n_out, c_out_strides, n_threads):
+        return None
+    return outs[0] if n_out == 1 else outs
 
 
 #: How many call signatures gradient() keeps a ``Plan`` for (0 turns the cache off).
@@ -562,17 +715,24 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
                 dx.append(_Scalar(given))  # numpy keeps the original object
                 continue
             elif distances.ndim != 1:
-                raise ValueError("distances must be either scalars or 1d")
+                raise ValueError(f"distances must be either scalars or 1d: the spacing "
+                                 f"of axis {axes[i]} (spacing argument {i}) has "
+                                 f"{distances.ndim} dimensions, shape {distances.shape}")
             if len(distances) != shape[axes[i]]:
-                raise ValueError("when 1d, distances must match "
-                                 "the length of the corresponding dimension")
-            dx.append(_Coordinates(distances))
+                raise ValueError(f"when 1d, distances must match the length of the "
+                                 f"corresponding dimension: the coordinates of axis "
+                                 f"{axes[i]} (spacing argument {i}) have {len(distances)} "
+                                 f"values, axis {axes[i]} of f has length {shape[axes[i]]}")
+            dx.append(_Coordinates(distances, axes[i]))
     else:
-        raise TypeError("invalid number of arguments")
+        raise TypeError(f"invalid number of arguments: {n} spacing arguments for "
+                        f"{len_axes} requested axes {axes}; expected none, one scalar, "
+                        f"or one per requested axis")
 
     # 4. edge_order: numpy's check, then ours (numpy treats 0, negatives and 1.5 as 2).
     if edge_order > 2:
-        raise ValueError("'edge_order' greater than 2 not supported")
+        raise ValueError(f"'edge_order' greater than 2 not supported: got {edge_order!r}, "
+                         "expected 1 or 2")
     if not (edge_order == 1 or edge_order == 2):
         raise ValueError(f"edge_order must be 1 or 2, not {edge_order!r}")
     eo = 1 if edge_order == 1 else 2
@@ -583,7 +743,8 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
     otype = _output_dtype(dtype)
     for ax, spec in zip(axes, dx):
         if shape[ax] < eo + 1:
-            raise ValueError(_TOO_SMALL)
+            raise ValueError(f"{_TOO_SMALL} Axis {ax} has length {shape[ax]}; edge_order="
+                             f"{eo} needs at least {eo + 1}.")
         if data_unsupported or spec.unsupported:
             _replay_numpy_axis(_converted_dtype(dtype), otype, shape[ax],
                                spec.numpy_spacing(), eo)

@@ -4,14 +4,20 @@ This module only loads the shared library, declares the functions and types of
 ``include/gradient.h`` and turns a failed call's ``grad_status`` into a Python
 exception. It knows nothing of numpy's calling conventions (see ``_api``).
 
-Finding the library, first match wins:
+Finding the library, first match wins (``library_path()`` tells which was loaded):
 
-1. the path in the environment variable ``GRADIENT_LIBRARY`` (an error if it does
+1. the library inside this package, ``ndgradient/_libgradient.abi3.so`` (``.pyd`` on
+   Windows), put there by ``pip install`` / ``pip wheel`` (see pyproject.toml);
+2. the path in the environment variable ``GRADIENT_LIBRARY`` (an error if it does
    not load: a set variable is never silently ignored);
-2. ``target/release`` of the repository this package lies in;
-3. ``target/debug`` of that repository.
+3. when the package is used from a checkout (``PYTHONPATH=bindings/python``), the
+   repository's ``target/release``, then ``target/debug``;
+4. the system's ``libgradient`` (``ctypes.util.find_library("gradient")``: the loader's
+   cache, e.g. after ``make install`` and ``ldconfig``).
 
-Nothing found raises ``ImportError`` naming every place that was tried.
+Nothing found raises ``ImportError`` naming every place that was tried; a library whose
+ABI version (``grad_version()``) this binding does not support raises ``ImportError``
+naming both versions (``SUPPORTED_ABI``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ __all__ = [
     "free_plan",
     "execute_plan",
     "grad_plan_execute",
+    "grad_gradient_by_address",
+    "grad_plan_execute_by_address",
     "array_address",
     "library_path",
     "library_version",
@@ -149,36 +157,63 @@ def _library_names() -> list[str]:
     return ["libgradient.so"]
 
 
-def _candidates() -> list[Path]:
-    # bindings/python/gradient/_lib.py -> the repository root is three levels up.
+#: The suffixes of the library file inside the package (setuptools-rust names it like an
+#: extension module, although it never links to Python).
+_BUNDLED_SUFFIXES = (".so", ".dylib", ".pyd", ".dll")
+
+
+def _bundled() -> list[Path]:
+    """The library files inside this package (``_libgradient.*``), normally one."""
+    here = Path(__file__).resolve().parent
+    return sorted(p for p in here.glob("_libgradient*") if p.suffix in _BUNDLED_SUFFIXES)
+
+
+def _checkout_candidates() -> list[Path]:
+    """``target/{release,debug}`` of the repository, if this package lies in a checkout
+    (``bindings/python/ndgradient`` under a directory with the C library's Cargo.toml)."""
     root = Path(__file__).resolve().parents[3]
+    if not (root / "Cargo.toml").is_file() or not (root / "include" / "gradient.h").is_file():
+        return []
     return [root / "target" / profile / name for profile in ("release", "debug")
             for name in _library_names()]
 
 
+def _open(path: str, where: str) -> ctypes.CDLL:
+    try:
+        return ctypes.CDLL(path)
+    except OSError as e:
+        raise ImportError(f"ndgradient: {where} {path!r} could not be loaded: {e}") from e
+
+
 def _load() -> tuple[ctypes.CDLL, str]:
+    """The library and its path, searched as the module documentation says."""
+    bundled = _bundled()
+    if bundled:
+        return _open(str(bundled[0]), "the library inside the package"), str(bundled[0])
+    tried = [f"{Path(__file__).resolve().parent}{os.sep}_libgradient.* (none: "
+                 "the package was not installed by pip)"]
     env = os.environ.get("GRADIENT_LIBRARY")
     if env:
-        try:
-            return ctypes.CDLL(env), env
-        except OSError as e:
-            raise ImportError(
-                f"gradient: GRADIENT_LIBRARY={env!r} could not be loaded: {e}") from e
-    tried = []
-    for path in _candidates():
+        return _open(env, "GRADIENT_LIBRARY ="), env
+    tried.append("GRADIENT_LIBRARY (not set)")
+    for path in _checkout_candidates():
         tried.append(str(path))
         if path.is_file():
-            try:
-                return ctypes.CDLL(str(path)), str(path)
-            except OSError as e:
-                raise ImportError(f"gradient: {path} could not be loaded: {e}") from e
+            return _open(str(path), "the repository's"), str(path)
+    import ctypes.util
+    found = ctypes.util.find_library("gradient")
+    tried.append("the system's libgradient (ctypes.util.find_library: "
+                 f"{'found ' + found if found else 'not found'})")
+    if found:
+        return _open(found, "the system's library"), found
     raise ImportError(
-        "gradient: the shared library libgradient was not found. Build it with "
-        "`cargo build --release` in the repository, or set GRADIENT_LIBRARY to its path. "
-        "Tried: " + ", ".join(tried))
+        "ndgradient: the shared library libgradient was not found. Install the package "
+        "with `pip install ./bindings/python` from the repository (it builds the library "
+        "into the package), or set GRADIENT_LIBRARY to the path of libgradient. "
+        "Tried: " + "; ".join(tried))
 
 
-_dll, library_path = _load()
+_dll, _library_path = _load()
 
 _size_p = ctypes.POINTER(ctypes.c_size_t)
 _ptrdiff_p = ctypes.POINTER(ctypes.c_ssize_t)
@@ -243,6 +278,44 @@ PROTOTYPES = {
 }
 
 
+#: The ABI versions (major, minor) of libgradient this binding is written for: the
+#: ``grad_version()`` of the loaded library must be one of them. Before 1.0 a new minor
+#: version may change the ABI, so each is named; 0.2 introduced the plans it calls.
+SUPPORTED_ABI = ((0, 2), (0, 3))
+
+
+def _abi_version(version: int) -> tuple[int, int, int]:
+    """``grad_version()``'s ``major << 16 | minor << 8 | patch`` as a tuple."""
+    return version >> 16, (version >> 8) & 0xFF, version & 0xFF
+
+
+def check_abi(version: int, path: str) -> None:
+    """Raises ImportError unless the ``grad_version()`` value ``version`` of the library
+    at ``path`` has a (major, minor) in ``SUPPORTED_ABI``."""
+    major, minor, patch = _abi_version(version)
+    if (major, minor) not in SUPPORTED_ABI:
+        supported = ", ".join(f"{a}.{b}.x" for a, b in SUPPORTED_ABI)
+        raise ImportError(
+            f"ndgradient: the library {path} has ABI version {major}.{minor}.{patch}; this "
+            f"binding supports {supported}. Install the matching package "
+            "(`pip install ./bindings/python` from the same checkout) or point "
+            "GRADIENT_LIBRARY at a supported build.")
+
+
+def _check_loaded_abi(lib: ctypes.CDLL, path: str) -> None:
+    """``check_abi`` on the loaded library, before any other function is looked up."""
+    try:
+        version, version_string = lib.grad_version, lib.grad_version_string
+    except AttributeError as e:  # a library, but not ours
+        raise ImportError(f"ndgradient: {path} is not libgradient: {e}") from e
+    version.restype, version.argtypes = ctypes.c_uint32, []
+    version_string.restype, version_string.argtypes = ctypes.c_char_p, []
+    check_abi(version(), path)
+
+
+_check_loaded_abi(_dll, _library_path)
+
+
 def _declare(lib: ctypes.CDLL, prototypes: dict) -> dict:
     """Looks up each function of ``prototypes`` and sets its restype and argtypes."""
     functions = {}
@@ -250,7 +323,7 @@ def _declare(lib: ctypes.CDLL, prototypes: dict) -> dict:
         try:
             fn = getattr(lib, name)
         except AttributeError as e:  # a library, but not ours
-            raise ImportError(f"gradient: {library_path} is not libgradient: {e}") from e
+            raise ImportError(f"ndgradient: {_library_path} is not libgradient: {e}") from e
         fn.restype = restype
         fn.argtypes = argtypes
         functions[name] = fn
@@ -259,6 +332,24 @@ def _declare(lib: ctypes.CDLL, prototypes: dict) -> dict:
 
 _functions = _declare(_dll, PROTOTYPES)
 _grad_gradient = _functions["grad_gradient"]
+#: ``grad_gradient`` again, with every pointer parameter declared ``c_void_p`` (derived
+#: from ``PROTOTYPES``, so the two cannot drift): gradient()'s one-shot path passes the
+#: addresses of its preallocated argument arrays as ints, which ctypes converts faster
+#: than typed pointers. The same C function and the same bits at the ABI level.
+def _by_address(name: str):
+    """A new function object for ``name`` (not the one ``_declare`` set up) with the
+    prototype of ``PROTOTYPES[name]``, every typed pointer parameter as ``c_void_p``."""
+    fn = _dll[name]
+    restype, argtypes = PROTOTYPES[name]
+    fn.restype = restype
+    fn.argtypes = [ctypes.c_void_p if issubclass(t, ctypes._Pointer) else t for t in argtypes]
+    return fn
+
+
+grad_gradient_by_address = _by_address("grad_gradient")
+#: ``grad_plan_execute`` the same way, for ``Plan``'s fast path (its output pointer array
+#: is kept per thread and passed by address).
+grad_plan_execute_by_address = _by_address("grad_plan_execute")
 _grad_last_error = _functions["grad_last_error"]
 _grad_status_message = _functions["grad_status_message"]
 _grad_version = _functions["grad_version"]
@@ -270,7 +361,7 @@ _grad_options_set_spacing = _functions["grad_options_set_spacing"]
 _grad_options_set_edge_order = _functions["grad_options_set_edge_order"]
 _grad_options_set_threads = _functions["grad_options_set_threads"]
 _grad_plan_new = _functions["grad_plan_new"]
-#: ``grad_plan_execute``, called directly by ``Plan``'s fast path.
+#: ``grad_plan_execute`` (``execute_plan``: the general path of a ``Plan`` call).
 grad_plan_execute = _functions["grad_plan_execute"]
 _grad_plan_free = _functions["grad_plan_free"]
 _grad_plan_output_count = _functions["grad_plan_output_count"]
@@ -279,15 +370,37 @@ _grad_plan_output_dtype = _functions["grad_plan_output_dtype"]
 #: The largest ``n_threads`` (``SIZE_MAX``); larger thread counts are clamped to it.
 SIZE_MAX = ctypes.c_size_t(-1).value
 
-_version = _grad_version()
-if _version >> 16 != 0 or (_version >> 8) & 0xFF < 1:
-    raise ImportError(
-        f"gradient: {library_path} has version {_grad_version_string().decode()}; "
-        "this binding needs 0.x with x >= 1")
+def library_path() -> str:
+    """The path of the libgradient shared library this package loaded at import.
+
+    Found inside the package first, then ``GRADIENT_LIBRARY``, then a checkout's
+    ``target/release`` and ``target/debug``, then the system (see ``ndgradient._lib``).
+
+    Returns
+    -------
+    str
+        A file path, as given to ``ctypes.CDLL``.
+
+    Examples
+    --------
+    >>> import ndgradient
+    >>> "gradient" in ndgradient.library_path()
+    True
+    """
+    return _library_path
 
 
 def library_version() -> str:
-    """The version string of the loaded libgradient, e.g. ``"0.2.0"``."""
+    """The version of the loaded libgradient, ``"major.minor.patch"``.
+
+    Its major and minor are one of ``SUPPORTED_ABI`` (checked at import). Thread-safe.
+
+    Examples
+    --------
+    >>> import ndgradient
+    >>> ndgradient.library_version().count(".")
+    2
+    """
     return _grad_version_string().decode()
 
 

@@ -23,14 +23,17 @@ import sys
 import threading
 import weakref
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _api, _lib
 
 __all__ = ["Plan"]
 
 _ndarray = np.ndarray
-_execute = _lib.grad_plan_execute
+_execute = _lib.grad_plan_execute_by_address
 _pointer_at = _lib._pointer_at
 #: Where an ndarray keeps its data pointer (see ``_lib._data_pointer_offset``); None
 #: (other interpreters) turns the fast path off.
@@ -48,6 +51,13 @@ class _CopiedCoordinates:
 
     unsupported = None
     small_int = False
+
+
+def _pointer_array(n: int) -> tuple:
+    """A ``void *[n]`` for the fast path's output pointers (one per plan and thread) and
+    its address, which ``grad_plan_execute_by_address`` takes as an int."""
+    ptrs = (ctypes.c_void_p * n)()
+    return ptrs, ctypes.addressof(ptrs)
 
 
 def _shape_tuple(shape) -> tuple:
@@ -268,8 +278,9 @@ class Plan:
            [2. , 6. , 7.2, 4. ]])
     """
 
-    def __init__(self, shape, dtype, *varargs, axis=None, edge_order=1, workers=1,
-                 strides=None):
+    def __init__(self, shape: int | Sequence[int], dtype: DTypeLike, *varargs: ArrayLike,
+                 axis: int | Sequence[int] | None = None, edge_order: int = 1,
+                 workers: int = 1, strides: Sequence[int] | None = None) -> None:
         self._closed = True
         self._finalizer = None
         self._f_bytes = None  # disables the fast path until the plan is ready
@@ -382,7 +393,7 @@ class Plan:
         """Whether the plan has been closed (its C objects freed)."""
         return self._closed
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = ", closed" if self._closed else ""
         return (f"Plan(shape={self._shape}, dtype={self._dtype}, axes={self.axes}, "
                 f"edge_order={self.edge_order}{state})")
@@ -397,16 +408,18 @@ class Plan:
         if self._finalizer is not None:
             self._finalizer()
 
-    def __enter__(self):
+    def __enter__(self) -> Plan:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> bool:
         self.close()
         return False
 
     # ------------------------------------------------------------------ calls
 
-    def __call__(self, f, out=None):
+    def __call__(self, f: ArrayLike,
+                 out: np.ndarray | Sequence[np.ndarray] | None = None
+                 ) -> np.ndarray | tuple[np.ndarray, ...]:
         """The gradient of ``f`` (see the class documentation, Notes: Calls)."""
         # The fast path: every test is an attribute comparison, every pointer one read.
         if (type(f) is _ndarray and f.strides == self._f_bytes and f.shape == self._shape
@@ -424,11 +437,11 @@ class Plan:
                 else:
                     return self._call(f, out)
                 try:
-                    ptrs = self._tls.ptrs
+                    ptrs, address = self._tls.ptrs
                 except AttributeError:
-                    ptrs = self._tls.ptrs = (ctypes.c_void_p * 1)()
+                    ptrs, address = self._tls.ptrs = _pointer_array(1)
                 ptrs[0] = _pointer_at(id(o) + _OFFSET).value
-                status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, 1)
+                status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, address, 1)
                 if status == 0:
                     return o
             else:
@@ -436,12 +449,12 @@ class Plan:
                 if outs is not None:
                     n = len(outs)
                     try:
-                        ptrs = self._tls.ptrs
+                        ptrs, address = self._tls.ptrs
                     except AttributeError:
-                        ptrs = self._tls.ptrs = (ctypes.c_void_p * n)()
+                        ptrs, address = self._tls.ptrs = _pointer_array(n)
                     for k in range(n):
                         ptrs[k] = _pointer_at(id(outs[k]) + _OFFSET).value
-                    status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, ptrs, n)
+                    status = _execute(self._handle, _pointer_at(id(f) + _OFFSET).value, address, n)
                     if status == 0:
                         return tuple(outs)
                 else:

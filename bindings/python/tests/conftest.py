@@ -1,6 +1,7 @@
 """pytest configuration for the Python binding's tests.
 
-- Makes ``bindings/python`` importable (also when another rootdir or ini file is used).
+- Makes ``tests/_support.py`` importable; the package itself is the installed one (or the
+  source tree on PYTHONPATH), see run-tests.sh.
 - Registers the hypothesis profile: ``GRADIENT_HYPOTHESIS_SCALE`` (default 1) multiplies
   every property test's number of examples, e.g. ``GRADIENT_HYPOTHESIS_SCALE=10`` for
   the 10x run. No example database is written into the checkout.
@@ -11,7 +12,7 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
@@ -30,7 +31,8 @@ settings.load_profile("gradient")
 def pytest_report_header(config):
     import ndgradient
     import numpy
-    return (f"gradient: library {ndgradient.library_path} ({ndgradient.library_version()}), "
+    return (f"ndgradient {ndgradient.__file__}: library {ndgradient.library_path()} "
+            f"({ndgradient.library_version()}), "
             f"numpy {numpy.__version__}, hypothesis scale {_support.SCALE:g}")
 
 

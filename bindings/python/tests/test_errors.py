@@ -15,6 +15,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from _support import (assert_bitwise, count, examples, numpy_gradient, outcome,
                       public_type)
+import ndgradient
 from ndgradient import gradient
 
 EDGE_ORDERS = [1, 2, 1, 2, 3, 2.5, None, "1", 0, -1, 1.5, True, False, 2.0, np.int64(2),
@@ -299,3 +300,36 @@ def test_messages_are_clear():
     with pytest.raises(ValueError, match="edge_order must be 1 or 2"):
         gradient(np.arange(4.0), edge_order=0)
     assert math.isfinite(gradient(np.arange(4.0))[0])
+
+
+@pytest.mark.parametrize("call,exc,details", [
+    # numpy's own words first, then which axis, what length, what was expected
+    (lambda g: g(np.zeros((4, 5)), 1.0, np.arange(4.0)), ValueError,
+     ["distances must match", "axis 1", "spacing argument 1", "have 4 values",
+      "has length 5"]),
+    (lambda g: g(np.zeros((4, 5)), np.arange(4.0), 1.0, axis=(1, 0)), ValueError,
+     ["distances must match", "axis 1", "spacing argument 0", "has length 5"]),
+    (lambda g: g(np.zeros((4, 5)), 1.0, np.zeros((5, 1))), ValueError,
+     ["scalars or 1d", "axis 1", "2 dimensions", "(5, 1)"]),
+    (lambda g: g(np.zeros((4, 5)), 1.0, 2.0, 3.0), TypeError,
+     ["invalid number of arguments", "3 spacing arguments", "2 requested axes"]),
+    (lambda g: g(np.zeros((4, 2)), edge_order=2), ValueError,
+     ["too small", "Axis 1 has length 2", "at least 3"]),
+    (lambda g: g(np.zeros(4), edge_order=3), ValueError,
+     ["greater than 2", "got 3", "expected 1 or 2"]),
+    (lambda g: g(np.zeros((1, 4)), np.arange(1.0), 1.0), IndexError,
+     ["out of bounds", "axis 0 have 1 values", "at least 2"]),
+])
+def test_errors_carry_the_detail(call, exc, details):
+    """numpy's exception type and message, followed by which axis, what length and what
+    was expected; the same from a Plan."""
+    with pytest.raises(exc):
+        call(numpy_gradient)
+    with pytest.raises(exc) as e:
+        call(ndgradient.gradient)
+    for d in details:
+        assert d in str(e.value), (d, str(e.value))
+    with pytest.raises(exc) as e:
+        call(lambda f, *a, **k: ndgradient.Plan(f.shape, f.dtype, *a, **k))
+    for d in details:
+        assert d in str(e.value), (d, str(e.value))

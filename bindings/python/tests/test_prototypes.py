@@ -32,7 +32,8 @@ import ndgradient
 from ndgradient import _api, _lib, _plan
 
 PACKAGE = Path(ndgradient.__file__).resolve().parent
-HEADER = PACKAGE.parents[2] / "include" / "gradient.h"
+# The checkout this test file lies in (the package may be an installed copy).
+HEADER = Path(__file__).resolve().parents[3] / "include" / "gradient.h"
 MODULES = (_lib, _api, _plan)
 
 
@@ -280,7 +281,9 @@ def _resolve(header: Header, base: str, seen=()):
 def expected_ctypes(header: Header, ctype: CType) -> list:
     """The ctypes types that correctly declare ``ctype`` (the first is the usual one):
     ``void *`` and pointers to opaque structs are ``c_void_p``, ``char *`` is
-    ``c_char_p``, any other pointer is ``POINTER`` of its pointee; ``void`` is None."""
+    ``c_char_p``, any other pointer is ``POINTER`` of its pointee, or else ``c_void_p``
+    (an address passed as an int, as ``_lib.grad_gradient_by_address`` does); ``void``
+    is None."""
     base = _resolve(header, ctype.base)
     depth = ctype.depth
     if depth == 0:
@@ -295,7 +298,7 @@ def expected_ctypes(header: Header, ctype: CType) -> list:
         base, depth = ctypes.c_char_p, depth - 1
     for _ in range(depth):
         base = ctypes.POINTER(base)
-    return [base]
+    return [base, ctypes.c_void_p] if issubclass(base, ctypes._Pointer) else [base]
 
 
 def _ctypes_name(t) -> str:
@@ -402,7 +405,8 @@ def test_parser_on_constructs_the_header_may_grow():
     assert new.argtypes == [CType("x_opts", 1), CType("x_plan", 2), CType("size_t", 0)]
     assert new.argnames == ["options", "plan_out", "n"]
     assert expected_ctypes(h, new.restype) == [ctypes.c_int32]
-    assert expected_ctypes(h, new.argtypes[1]) == [ctypes.POINTER(ctypes.c_void_p)]
+    assert expected_ctypes(h, new.argtypes[1]) == [ctypes.POINTER(ctypes.c_void_p),
+                                                      ctypes.c_void_p]
     assert expected_ctypes(h, h.functions["x_plan_free"].restype) == [None]
     assert expected_ctypes(h, h.functions["x_plan_free"].argtypes[0]) == [ctypes.c_void_p]
     assert h.functions["x_name"].argnames == [None]

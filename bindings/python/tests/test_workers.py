@@ -12,16 +12,19 @@ from ndgradient import _api, _lib, gradient
 @pytest.fixture
 def n_threads_seen(monkeypatch):
     """Records the ``n_threads`` argument of every ``grad_gradient`` call (with
-    gradient()'s plan cache off, so that every call is one)."""
+    gradient()'s plan cache off, so that every call is one), through the general path's
+    function and the one-shot path's."""
     monkeypatch.setattr(_api, "PLAN_CACHE_SIZE", 0)
     seen = []
-    real = _lib._grad_gradient
 
-    def spy(*args):
-        seen.append(args[-1])
-        return real(*args)
+    def spy(real):
+        def call(*args):
+            seen.append(args[-1])
+            return real(*args)
+        return call
 
-    monkeypatch.setattr(_lib, "_grad_gradient", spy)
+    monkeypatch.setattr(_lib, "_grad_gradient", spy(_lib._grad_gradient))
+    monkeypatch.setattr(_api, "_grad_gradient", spy(_api._grad_gradient))
     return seen
 
 
