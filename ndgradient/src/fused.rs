@@ -66,6 +66,9 @@ pub(crate) fn sweep<T: Element>(
     out_start: &[usize],
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
+    if !jobs.iter().all(|(_, s)| s.fusable()) {
+        return false;
+    }
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
         return false;
@@ -113,6 +116,9 @@ pub(crate) fn sweep_dense<T: Element>(
     outs: &mut [&mut [T::Out]],
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
+    if !jobs.iter().all(|(_, s)| s.fusable()) {
+        return false;
+    }
     let Some(layout) = RowLayout::new(shape, strides) else {
         return false;
     };
@@ -439,6 +445,7 @@ fn along_row<T: Element>(
     match stencil {
         AxisStencil::Native(s) => along::<T, T::Out>(s, f, f0, out, b0),
         AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(s, f, f0, out, b0),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -482,6 +489,7 @@ fn along<T: Element, W: Work<T::Out>>(
                 weighted::<T, W>(out, before, middle, after, w);
             }
         }),
+        Interior::Quotients(_) => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -500,6 +508,7 @@ fn along_adjacent_rows<T: Element>(
     match stencil {
         AxisStencil::Native(s) => along_adjacent::<T, T::Out>(s, f, n, out),
         AxisStencil::Wide(s) => along_adjacent::<T, <T::Out as Value>::Wide>(s, f, n, out),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -601,6 +610,7 @@ fn across_rows<'f, T: Element>(
     match stencil {
         AxisStencil::Native(s) => across::<T, T::Out>(s.point(j), row, out),
         AxisStencil::Wide(s) => across::<T, <T::Out as Value>::Wide>(s.point(j), row, out),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 

@@ -6,12 +6,12 @@
 //! The one-call functions make both and execute them once; `grad_plan_new` makes both for
 //! `grad_plan_execute` to run many times. Both therefore check in one order.
 
+use super::PerAxis;
 use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
 use super::validate::{self, Span, Strided, c_strides};
 use super::view;
 use ndgradient::{Coordinates, Element, Plan, Spacing};
-use super::PerAxis;
 use num_complex::Complex;
 use std::fmt::Display;
 

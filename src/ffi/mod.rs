@@ -39,9 +39,9 @@ pub use types::{
     grad_spacing_kind,
 };
 
-use ndgradient::Spacing;
 use call::{Arrays, OutputStrides, Outputs, SpacingArg, borrow, copy};
 use libc::{c_char, c_void};
+use ndgradient::Spacing;
 use status::Failure;
 use validate::f_strides;
 

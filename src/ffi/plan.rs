@@ -4,15 +4,15 @@
 //! to 5 of `grad_status`'s order) and holds every coefficient; executing it on data
 //! pointers checks only what depends on them (stages 6 and 7).
 
+use super::PerAxis;
 use super::boundary;
 use super::call::{self, Arrays, Outputs, SpacingArg, TypedPlan, borrow, copy};
 use super::status::{Failure, grad_status};
 use super::types::{grad_dtype, grad_spacing};
 use super::validate;
-use ndgradient::{CoordinateValues, Coordinates, Spacing};
-use super::PerAxis;
 use libc::c_void;
 use ndarray::ArrayView1;
+use ndgradient::{CoordinateValues, Coordinates, Spacing};
 use std::sync::Arc;
 
 /// Options of a plan: spacing, axes, edge order, threads, and whatever options come

@@ -1,7 +1,7 @@
 //! The one result type of the C ABI, its messages, and the per-thread error detail.
 
-use ndgradient::GradError;
 use libc::c_char;
+use ndgradient::GradError;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 
@@ -84,7 +84,7 @@ pub enum grad_status {
     ///
     /// Its axis has fewer than 2 elements.
     CoordinatesTooShort = 11,
-    /// `edge_order` must be 1 or 2.
+    /// `edge_order` must be 1 or 2 (1 under the matlab scheme).
     InvalidEdgeOrder = 12,
     /// Axis too short: at least `edge_order + 1` elements are required.
     AxisTooShort = 13,
@@ -158,7 +158,9 @@ impl From<GradError> for Failure {
             GradError::SpacingCount { .. } => grad_status::SpacingCount,
             GradError::CoordinatesLength { .. } => grad_status::CoordinatesLength,
             GradError::CoordinatesTooShort { .. } => grad_status::CoordinatesTooShort,
-            GradError::EdgeOrder { .. } => grad_status::InvalidEdgeOrder,
+            GradError::EdgeOrder { .. } | GradError::SchemeEdgeOrder { .. } => {
+                grad_status::InvalidEdgeOrder
+            }
             GradError::AxisTooShort { .. } => grad_status::AxisTooShort,
             GradError::OutputCount { .. } => grad_status::OutputCount,
             GradError::InputShape { .. } | GradError::OutputShape { .. } => {

@@ -39,10 +39,10 @@
 //!      shape `(2^20, 2)` (elements `4i, 4i+1` and `8i+2, 8i+7`), which are not slices of
 //!      one nested array and interleave on every row.
 
+use super::PerAxis;
 use super::status::{Failure, grad_status};
 use super::types::grad_dtype;
-use ndgradient::{MAX_NDIM};
-use super::PerAxis;
+use ndgradient::MAX_NDIM;
 use std::fmt::Display;
 
 impl grad_dtype {
