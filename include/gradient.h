@@ -9,7 +9,7 @@
 
 /** Version of the header: compare with grad_version() for the loaded library. */
 #define GRAD_VERSION_MAJOR 0
-#define GRAD_VERSION_MINOR 2
+#define GRAD_VERSION_MINOR 3
 #define GRAD_VERSION_PATCH 0
 /** (MAJOR << 16) | (MINOR << 8) | PATCH, as grad_version() returns. */
 #define GRAD_VERSION ((GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) | GRAD_VERSION_PATCH)

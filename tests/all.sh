@@ -11,7 +11,11 @@
 #      creates and fills with pinned versions;
 #   3. that the committed conformance files are what their generator writes with that
 #      pinned numpy (tests/conformance/check-generated.sh; about a second; skipped without
-#      numpy, except under CI=true).
+#      numpy, except under CI=true);
+#   4. the MATLAB/Octave binding in Octave (bindings/matlab/run-tests.sh: the MEX gateway
+#      built with mkoctfile, its tests against Octave's gradient and numpy's golden values;
+#      skipped, saying so, without octave-cli and mkoctfile, except under CI=true). The
+#      Julia package is checked statically by `cargo test` (tests/julia_ccalls.rs).
 # Needs only the Rust toolchain, a C compiler, make and python3 with venv and pip.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,3 +26,5 @@ cargo build
 GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/python/run-tests.sh -q
 
 sh tests/conformance/check-generated.sh
+
+GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/matlab/run-tests.sh

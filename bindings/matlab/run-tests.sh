@@ -1,8 +1,9 @@
 #!/bin/sh
 # The MATLAB/Octave binding's tests, in Octave: builds the MEX gateway (ngradient.c) with
 # `mkoctfile --mex -R2018a` against the repository's static library into target/matlab/,
-# checks that the numpy golden values (tests/golden_numpy.m) are what bindings/make-golden.py
-# writes with the pinned numpy, then runs tests/test_ngradient.m with octave-cli.
+# and runs tests/test_ngradient.m with octave-cli. First it checks that the numpy golden
+# values (tests/golden_numpy.m, and bindings/julia/test/golden.jl) are what
+# bindings/make-golden.py writes with the pinned numpy.
 #
 # The library: the directory of GRADIENT_LIBRARY (a path to libgradient.so) if set, else
 # target/release if it holds libgradient.a, else target/debug (build it first: cargo build).
@@ -24,6 +25,21 @@ skip() {
     exit 0
 }
 
+# The golden values (Octave's and the Julia package's): numpy's, with the pinned numpy of
+# the Python tests' environment; checked even where Octave is missing.
+venv=${GRADIENT_VENV:-$root/.venv}
+if "$venv/bin/python" -c "import numpy" 2>/dev/null; then
+    "$venv/bin/python" "$root/bindings/make-golden.py" --check || {
+        echo "Regenerate them: $venv/bin/python bindings/make-golden.py" >&2
+        exit 1
+    }
+elif [ "${CI:-}" = true ]; then
+    echo "matlab tests: no numpy in $venv to check the golden values; CI=true" >&2
+    exit 1
+else
+    echo "matlab tests: golden-value freshness check SKIPPED: no numpy in $venv"
+fi
+
 for tool in octave-cli mkoctfile; do
     command -v "$tool" >/dev/null ||
         skip "$tool not found (apt-get install -y --no-install-recommends octave liboctave-dev)"
@@ -40,20 +56,6 @@ fi
     echo "matlab tests: $libdir/libgradient.a not found; run cargo build first" >&2
     exit 1
 }
-
-# The golden values: numpy's, with the pinned numpy of the Python tests' environment.
-venv=${GRADIENT_VENV:-$root/.venv}
-if "$venv/bin/python" -c "import numpy" 2>/dev/null; then
-    "$venv/bin/python" "$root/bindings/make-golden.py" --check || {
-        echo "Regenerate them: $venv/bin/python bindings/make-golden.py" >&2
-        exit 1
-    }
-elif [ "${CI:-}" = true ]; then
-    echo "matlab tests: no numpy in $venv to check the golden values; CI=true" >&2
-    exit 1
-else
-    echo "matlab tests: golden-value freshness check SKIPPED: no numpy in $venv"
-fi
 
 out=$root/target/matlab
 mkdir -p "$out"

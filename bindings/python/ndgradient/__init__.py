@@ -25,4 +25,4 @@ from ._lib import library_path, library_version
 from ._plan import Plan
 
 __all__ = ["Plan", "gradient", "library_path", "library_version"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
