@@ -177,6 +177,9 @@ def main():
         for p in stale:
             print(f"{p.relative_to(ROOT)} differs from what bindings/make-golden.py writes "
                   f"with numpy {np.__version__}")
+        if not stale:
+            print(f"make-golden: {MATLAB.relative_to(ROOT)} and {JULIA.relative_to(ROOT)} are "
+                  f"what bindings/make-golden.py writes with numpy {np.__version__}")
         sys.exit(1 if stale else 0)
     for p, text in files.items():
         p.parent.mkdir(parents=True, exist_ok=True)

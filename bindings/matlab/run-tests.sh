@@ -72,4 +72,17 @@ if [ "$status" != 0 ]; then
     echo "matlab tests: FAILED (octave-cli exit status $status)" >&2
     exit 1
 fi
+# The README's example, as written (the first ```matlab block).
+awk '/^```matlab$/ { on = 1; next } on && /^```$/ { exit } on' "$root/README.md" \
+    >"$out/readme_example.m"
+[ -s "$out/readme_example.m" ] || { echo "matlab tests: no matlab block in README.md" >&2; exit 1; }
+octave-cli --no-gui --norc --quiet --eval "addpath('$out'); run('$out/readme_example.m')" \
+    >"$out/readme_example.log" 2>&1 || status=$?
+if [ "$status" != 0 ] || ! grep -q "ngradient:axisTooShort" "$out/readme_example.log"; then
+    cat "$out/readme_example.log" >&2
+    echo "matlab tests: the README's example FAILED (exit status $status)" >&2
+    exit 1
+fi
+echo "matlab tests: the README's example ran"
+
 echo "matlab tests: passed in $(( $(date +%s) - start )) s (build and Octave run)"
