@@ -19,7 +19,7 @@ fn c_type(t: &str) -> String {
     let t = t.replace("const ", "").replace(" const", "");
     let t = t.trim();
     let depth = t.matches('*').count();
-    let base = t.trim_end_matches(|c: char| c == '*' || c == ' ').trim();
+    let base = t.trim_end_matches(['*', ' ']).trim();
     let base = match base {
         "int32_t" | "grad_status" | "grad_dtype" | "grad_scheme" => "Int32",
         "uint32_t" => "UInt32",
