@@ -14,8 +14,10 @@
 #      numpy, except under CI=true);
 #   4. the MATLAB/Octave binding in Octave (bindings/matlab/run-tests.sh: the MEX gateway
 #      built with mkoctfile, its tests against Octave's gradient and numpy's golden values;
-#      skipped, saying so, without octave-cli and mkoctfile, except under CI=true). The
-#      Julia package is checked statically by `cargo test` (tests/julia_ccalls.rs).
+#      skipped, saying so, without octave-cli and mkoctfile, except under CI=true);
+#   5. the Julia package's syntax, parsed by tree-sitter-julia (bindings/julia/tools/
+#      check-syntax.sh, which installs its two pinned packages into .venv); its @ccall
+#      signatures are checked against the header by `cargo test` (tests/julia_ccalls.rs).
 # Needs only the Rust toolchain, a C compiler, make and python3 with venv and pip.
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,3 +30,5 @@ GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/python/run-tes
 sh tests/conformance/check-generated.sh
 
 GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/matlab/run-tests.sh
+
+sh bindings/julia/tools/check-syntax.sh
