@@ -111,7 +111,7 @@ def julia_array(a):
     shape = ", ".join(str(s) for s in a.shape)
     def one(part):
         items = ", ".join("0x" + h for h in hexes(part))
-        return f"reshape(reinterpret({t}, {u}[{items}]), {shape})"
+        return f"collect(reshape(reinterpret({t}, {u}[{items}]), {shape}))"
     re, im = real_parts(a)
     return one(re) if im is None else f"complex.({one(re)}, {one(im)})"
 

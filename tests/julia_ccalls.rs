@@ -1,5 +1,6 @@
 //! The Julia package (bindings/julia) checked against `include/gradient.h` without a Julia
-//! runtime: every `@ccall libgradient.NAME(arg::Type, ...)::Ret` in its sources must name
+//! runtime: every `@ccall $(fn(:NAME))(arg::Type, ...)::Ret` in its sources (`fn` gives
+//! the address `__init__` looked up for NAME, which must be in its `NEEDED` list) must name
 //! a function of the header, with as many arguments, each of the C parameter's type (and
 //! the return type), after mapping both sides to one canonical spelling (`Cint` and
 //! `Int32`, `Csize_t` and `UInt64`, `Ptr{Cvoid}` for any object pointer the package keeps
@@ -130,7 +131,7 @@ fn header_functions() -> BTreeMap<String, (String, Vec<String>)> {
     out
 }
 
-/// Every `@ccall libgradient.NAME(args)::Ret` of the package's sources: (name, argument
+/// Every `@ccall $(fn(:NAME))(args)::Ret` of the package's sources: (name, argument
 /// types, return type), canonical.
 fn julia_ccalls() -> Vec<(String, Vec<String>, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bindings/julia/src");
@@ -164,16 +165,18 @@ fn ccalls_in(src: &str, path: &str) -> Vec<(String, Vec<String>, String)> {
         while let Some(i) = rest.find("@ccall") {
             rest = &rest[i + "@ccall".len()..];
             let call = rest.trim_start();
-            let call = call.strip_prefix("libgradient.").unwrap_or_else(|| {
+            let call = call.strip_prefix("$(fn(:").unwrap_or_else(|| {
                 panic!(
-                    "{path}: @ccall not through libgradient: {}",
+                    "{path}: @ccall not through $(fn(:...)): {}",
                     &call[..40.min(call.len())]
                 )
             });
-            let open = call.find('(').expect("(");
-            let name = call[..open].to_string();
+            let end = call.find("))(").expect("$(fn(:NAME))(");
+            let name = call[..end].to_string();
+            // The argument list: from its `(` to the matching `)`.
+            let call = &call[end + 2..];
             let mut depth = 0;
-            let close = call[open..]
+            let close = call
                 .char_indices()
                 .find(|&(_, c)| {
                     depth += match c {
@@ -183,9 +186,9 @@ fn ccalls_in(src: &str, path: &str) -> Vec<(String, Vec<String>, String)> {
                     };
                     depth == 0
                 })
-                .map(|(j, _)| open + j)
+                .map(|(j, _)| j)
                 .expect("balanced parentheses");
-            let args = split_top(&call[open + 1..close])
+            let args = split_top(&call[1..close])
                 .iter()
                 .map(|a| {
                     let at = a
@@ -239,11 +242,11 @@ fn matches_header(
 #[test]
 fn the_check_catches_wrong_names_counts_and_types() {
     let header = header_functions();
-    let code = "x = @ccall libgradient.grad_options_set_edge_order(o::Ptr{Cvoid}, e::Int32)::Int32
-        y = @ccall libgradient.grad_options_set_edge_order(o::Ptr{Cvoid}, e::Csize_t)::Int32
-        z = @ccall libgradient.grad_options_set_edge_order(o::Ptr{Cvoid})::Int32
-        w = @ccall libgradient.grad_options_set_edge_order(o::Ptr{Cvoid}, e::Cint)::Cvoid
-        v = @ccall libgradient.grad_no_such(o::Ptr{Cvoid})::Int32";
+    let code = "x = @ccall $(fn(:grad_options_set_edge_order))(o::Ptr{Cvoid}, e::Int32)::Int32
+        y = @ccall $(fn(:grad_options_set_edge_order))(o::Ptr{Cvoid}, e::Csize_t)::Int32
+        z = @ccall $(fn(:grad_options_set_edge_order))(o::Ptr{Cvoid})::Int32
+        w = @ccall $(fn(:grad_options_set_edge_order))(o::Ptr{Cvoid}, e::Cint)::Cvoid
+        v = @ccall $(fn(:grad_no_such))(o::Ptr{Cvoid})::Int32";
     let results: Vec<_> = ccalls_in(code, "snippet")
         .iter()
         .map(|c| matches_header(c, &header))
@@ -284,6 +287,22 @@ fn every_julia_ccall_matches_the_header() {
             panic!("{e}");
         }
     }
+    // `__init__` looks up exactly the functions called (its NEEDED list).
+    let src = read("bindings/julia/src/NDGradient.jl");
+    let start = src.find("const NEEDED = (").expect("NEEDED") + "const NEEDED = (".len();
+    let needed: Vec<String> = split_top(&src[start..start + src[start..].find(')').unwrap()])
+        .iter()
+        .map(|n| n.trim_start_matches(':').to_string())
+        .collect();
+    let mut called: Vec<String> = calls.iter().map(|c| c.0.clone()).collect();
+    called.sort();
+    called.dedup();
+    let mut listed = needed.clone();
+    listed.sort();
+    assert_eq!(
+        listed, called,
+        "NEEDED differs from the functions the package calls"
+    );
     // Every function the package needs is called at least once.
     for needed in [
         "grad_options_new",

@@ -15,8 +15,10 @@ along `dims[k]` (by default dimension `k`).
 
 The library is `ENV["GRADIENT_LIBRARY"]` (a path to `libgradient.so`, `.dylib` or `.dll`)
 when set, else `libgradient` as `Libdl.find_library` finds it on the system's search path
-(after `make install`, or with `LD_LIBRARY_PATH`). It is located when the package is
-loaded; an error then says what was tried.
+(after `make install`, or with `LD_LIBRARY_PATH`). It is located, opened and its
+functions looked up when the package is loaded (`NDGradient.libgradient_path` says which
+file); an error then says what was tried or which function is missing (a library older
+than 0.3 lacks `grad_options_set_scheme`).
 """
 module NDGradient
 
@@ -24,12 +26,35 @@ using Libdl
 
 export gradient, gradient!, GradientPlan, GradientError, execute!
 
-# The library's path, set by __init__: a global read by every @ccall (Julia looks a
-# non-constant library name up at run time).
-libgradient::String = ""
+# The library's functions, looked up once by __init__ (Libdl.dlsym) and read-only after:
+# every call goes through `@ccall $(fn(:name))(...)`, the documented form for a function
+# pointer, so the library may be any file found at load time.
+const FUNCTIONS = Dict{Symbol,Ptr{Cvoid}}()
+
+"""
+    fn(name::Symbol) -> Ptr{Cvoid}
+
+The address of libgradient's function `name`, as `__init__` looked it up.
+"""
+fn(name::Symbol) = FUNCTIONS[name]
+
+"The functions of libgradient the package calls (each must exist when it is loaded)."
+const NEEDED = (:grad_last_error_copy, :grad_status_message, :grad_options_new,
+                :grad_options_free, :grad_options_set_spacing, :grad_options_set_axes,
+                :grad_options_set_edge_order, :grad_options_set_threads,
+                :grad_options_set_scheme, :grad_plan_new, :grad_plan_execute, :grad_plan_free)
+
+"The path of the library the package uses (set when it is loaded)."
+libgradient_path::String = ""
 
 function __init__()
-    global libgradient = locate_library()
+    path = locate_library()
+    handle = Libdl.dlopen(path)
+    for name in NEEDED
+        FUNCTIONS[name] = Libdl.dlsym(handle, name)   # throws if the library lacks it
+    end
+    global libgradient_path = path
+    return nothing
 end
 
 """
@@ -102,6 +127,7 @@ complex types, `Float64` for integers (converted before any subtraction, as nump
 """
 output_type(::Type{T}) where {T<:Union{Float64,Float32,ComplexF64,ComplexF32}} = T
 output_type(::Type{<:Integer}) = Float64
+output_type(::Type{T}) where {T} = T   # unsupported: GradientPlan says so
 
 # ------------------------------------------------------------------ errors
 
@@ -131,9 +157,9 @@ call: the copy must run on the thread that made the failed call, and a Julia tas
 between threads only where it yields, which nothing between the two calls does.
 """
 function throw_status(status::Int32, buf::Vector{UInt8})
-    n = @ccall libgradient.grad_last_error_copy(buf::Ptr{UInt8}, length(buf)::Csize_t)::Csize_t
+    n = @ccall $(fn(:grad_last_error_copy))(buf::Ptr{UInt8}, length(buf)::Csize_t)::Csize_t
     detail = unsafe_string(pointer(buf), min(Int(n), length(buf) - 1))
-    name = unsafe_string(@ccall libgradient.grad_status_message(status::Int32)::Ptr{UInt8})
+    name = unsafe_string(@ccall $(fn(:grad_status_message))(status::Int32)::Ptr{UInt8})
     throw(GradientError(status, name, detail))
 end
 
@@ -230,29 +256,29 @@ mutable struct GradientPlan{T}
         options = Ref{Ptr{Cvoid}}(C_NULL)
         handle = Ref{Ptr{Cvoid}}(C_NULL)
         try
-            @check @ccall libgradient.grad_options_new(options::Ptr{Ptr{Cvoid}})::Int32
+            @check @ccall $(fn(:grad_options_new))(options::Ptr{Ptr{Cvoid}})::Int32
             GC.@preserve roots begin
-                @check @ccall libgradient.grad_options_set_spacing(
+                @check @ccall $(fn(:grad_options_set_spacing))(
                     options[]::Ptr{Cvoid}, c_spacing::Ptr{GradSpacing},
                     length(c_spacing)::Csize_t)::Int32
             end
-            @check @ccall libgradient.grad_options_set_axes(
+            @check @ccall $(fn(:grad_options_set_axes))(
                 options[]::Ptr{Cvoid}, axes::Ptr{Int32}, length(axes)::Csize_t)::Int32
-            @check @ccall libgradient.grad_options_set_edge_order(
+            @check @ccall $(fn(:grad_options_set_edge_order))(
                 options[]::Ptr{Cvoid}, Int32(edge_order)::Int32)::Int32
-            @check @ccall libgradient.grad_options_set_threads(
+            @check @ccall $(fn(:grad_options_set_threads))(
                 options[]::Ptr{Cvoid}, Csize_t(max(threads, 0))::Csize_t)::Int32
-            @check @ccall libgradient.grad_options_set_scheme(
+            @check @ccall $(fn(:grad_options_set_scheme))(
                 options[]::Ptr{Cvoid}, SCHEMES[scheme]::Int32)::Int32
             sizes = Csize_t.(size_v)
             c_strides = Cptrdiff_t.(strides_v)
             c_out_strides = Cptrdiff_t.(outs_v)
-            @check @ccall libgradient.grad_plan_new(
+            @check @ccall $(fn(:grad_plan_new))(
                 handle::Ptr{Ptr{Cvoid}}, dtype::Int32, n::Csize_t, sizes::Ptr{Csize_t},
                 c_strides::Ptr{Cptrdiff_t}, c_out_strides::Ptr{Cptrdiff_t},
                 options[]::Ptr{Cvoid})::Int32
         finally
-            @ccall libgradient.grad_options_free(options[]::Ptr{Cvoid})::Cvoid
+            @ccall $(fn(:grad_options_free))(options[]::Ptr{Cvoid})::Cvoid
         end
         plan.handle = handle[]
         finalizer(close, plan)
@@ -269,7 +295,7 @@ Executing a closed plan throws an `ArgumentError`. Closing twice is harmless.
 function Base.close(plan::GradientPlan)
     handle = plan.handle
     plan.handle = C_NULL
-    @ccall libgradient.grad_plan_free(handle::Ptr{Cvoid})::Cvoid
+    @ccall $(fn(:grad_plan_free))(handle::Ptr{Cvoid})::Cvoid
     return nothing
 end
 
@@ -299,7 +325,7 @@ function execute!(outs, plan::GradientPlan{T}, A::StridedArray{T}) where {T}
     end
     pointers = Ptr{Cvoid}[Ptr{Cvoid}(pointer(o)) for o in outs]
     GC.@preserve A outs begin
-        @check @ccall libgradient.grad_plan_execute(
+        @check @ccall $(fn(:grad_plan_execute))(
             plan.handle::Ptr{Cvoid}, Ptr{Cvoid}(pointer(A))::Ptr{Cvoid},
             pointers::Ptr{Ptr{Cvoid}}, length(pointers)::Csize_t)::Int32
     end
