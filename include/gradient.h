@@ -9,7 +9,7 @@
 
 /** Version of the header: compare with grad_version() for the loaded library. */
 #define GRAD_VERSION_MAJOR 0
-#define GRAD_VERSION_MINOR 2
+#define GRAD_VERSION_MINOR 3
 #define GRAD_VERSION_PATCH 0
 /** (MAJOR << 16) | (MINOR << 8) | PATCH, as grad_version() returns. */
 #define GRAD_VERSION ((GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) | GRAD_VERSION_PATCH)
@@ -40,7 +40,7 @@
  * order, the same in every function (each runs the stages that concern its arguments):
  * 1. Handles, tags and counts, in parameter order: a handle or result pointer
  *    (NULL_POINTER, MISALIGNED), `dtype` (INVALID_DTYPE), `ndim` (INVALID_NDIM), `layout`
- *    (INVALID_LAYOUT), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
+ *    (INVALID_LAYOUT), `scheme` (INVALID_SCHEME), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
  *    SPACING_COUNT; `n_axes` above it: REPEATED_AXIS), then `n_out` against the number
  *    of requested axes (OUTPUT_COUNT).
  * 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
@@ -137,7 +137,7 @@ enum grad_status
    */
   GRAD_STATUS_COORDINATES_TOO_SHORT = 11,
   /**
-   * `edge_order` must be 1 or 2.
+   * `edge_order` must be 1 or 2 (1 under the matlab scheme).
    */
   GRAD_STATUS_INVALID_EDGE_ORDER = 12,
   /**
@@ -189,6 +189,12 @@ enum grad_status
    * the plan and never return it.
    */
   GRAD_STATUS_SHAPE_MISMATCH = 19,
+  /**
+   * Unknown scheme.
+   *
+   * The `scheme` argument of `grad_options_set_scheme` is not a `grad_scheme` value.
+   */
+  GRAD_STATUS_INVALID_SCHEME = 20,
   /**
    * Internal error in the gradient library (please report).
    *
@@ -350,6 +356,40 @@ enum grad_layout
 typedef enum grad_layout grad_layout;
 #else
 typedef int32_t grad_layout;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which formulas a plan uses (`grad_options_set_scheme`'s `scheme`, as `int32_t`).
+ *
+ * - `GRAD_SCHEME_NUMPY` (the default): numpy.gradient's, bit for bit.
+ * - `GRAD_SCHEME_MATLAB`: MATLAB's `gradient`: on uniform steps the same formulas as
+ *   numpy with `edge_order` 1; on coordinates `x` the interior quotient
+ *   `(f[i+1] - f[i-1]) / (x[i+1] - x[i-1])` (first order) instead of numpy's three-point
+ *   sum; first-order edges only (`edge_order` must be 1); an axis of length 1 gives zeros
+ *   instead of AXIS_TOO_SHORT. Precision rules (spacing kinds, dtypes) are numpy's.
+ *
+ * The one-call functions (`grad_gradient`, `grad_gradient_f64`) are numpy's only.
+ */
+enum grad_scheme
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * numpy.gradient's formulas (the default).
+   */
+  GRAD_SCHEME_NUMPY = 0,
+  /**
+   * MATLAB's `gradient` formulas.
+   */
+  GRAD_SCHEME_MATLAB = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum grad_scheme grad_scheme;
+#else
+typedef int32_t grad_scheme;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -656,6 +696,22 @@ grad_status grad_options_set_spacing(struct grad_options *options,
  * `options` is NULL or a live options object.
  */
 grad_status grad_options_set_edge_order(struct grad_options *options, int32_t edge_order);
+
+/**
+ * Sets the formulas: `GRAD_SCHEME_NUMPY` (the default, numpy.gradient's) or
+ * `GRAD_SCHEME_MATLAB` (MATLAB's `gradient`: see `grad_scheme`). Under the matlab scheme
+ * `grad_plan_new` refuses an `edge_order` other than 1 (INVALID_EDGE_ORDER, at numpy's
+ * place for that check) and accepts axes of any length (length 1 gives zeros).
+ *
+ * Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`), INVALID_SCHEME
+ * (`scheme` is not a `grad_scheme` value; the options are then unchanged).
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+grad_status grad_options_set_scheme(struct grad_options *options, int32_t scheme);
 
 /**
  * Sets the number of threads an execution may use: 0 or 1 for the calling thread only;

@@ -13,7 +13,13 @@
 #      target/release and puts it inside the package);
 #   3. that the committed conformance files are what their generator writes with that
 #      pinned numpy (tests/conformance/check-generated.sh; about a second; skipped without
-#      numpy, except under CI=true).
+#      numpy, except under CI=true);
+#   4. the MATLAB/Octave binding in Octave (bindings/matlab/run-tests.sh: the MEX gateway
+#      built with mkoctfile, its tests against Octave's gradient and numpy's golden values;
+#      skipped, saying so, without octave-cli and mkoctfile, except under CI=true);
+#   5. the Julia package's syntax, parsed by tree-sitter-julia (bindings/julia/tools/
+#      check-syntax.sh, which installs its two pinned packages into .venv); its @ccall
+#      signatures are checked against the header by `cargo test` (tests/julia_ccalls.rs).
 # Needs only the Rust toolchain, a C compiler, make and python3 with venv and pip.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,3 +29,7 @@ cargo test
 sh bindings/python/run-tests.sh -q
 
 sh tests/conformance/check-generated.sh
+
+GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/matlab/run-tests.sh
+
+sh bindings/julia/tools/check-syntax.sh

@@ -16,8 +16,8 @@
 use gradient::ffi::{
     GRAD_MAX_NDIM, grad_gradient, grad_gradient_f64, grad_last_error, grad_options,
     grad_options_free, grad_options_new, grad_options_set_axes, grad_options_set_edge_order,
-    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
-    grad_plan_free, grad_plan_new, grad_spacing, grad_status,
+    grad_options_set_scheme, grad_options_set_spacing, grad_options_set_threads, grad_plan,
+    grad_plan_execute, grad_plan_free, grad_plan_new, grad_spacing, grad_status,
 };
 use std::ffi::{CStr, c_void};
 use std::ptr;
@@ -1630,6 +1630,7 @@ fn plan_api_handles_must_not_be_null_or_misaligned() {
             assert_eq!(grad_options_set_spacing(options, ptr::null(), 0), want);
             assert_eq!(grad_options_set_edge_order(options, 2), want);
             assert_eq!(grad_options_set_threads(options, 2), want);
+            assert_eq!(grad_options_set_scheme(options, 1), want);
             assert!(plan_row("grad_options_set_threads", want).contains("options"));
         }
         let shape = [3usize];
@@ -1722,4 +1723,96 @@ fn plan_output_may_reuse_the_coordinates_given_to_the_options() {
         &x,
         &[2.0, 0.8333333333333336, 6.1000000000000005, 8.0]
     ));
+}
+
+// ------------------------------------------- 20 INVALID_SCHEME, and the matlab scheme's rows
+
+/// `GRAD_SCHEME_MATLAB`.
+const MATLAB: i32 = 1;
+
+/// A plan of `f` (1-D float64, unit spacing) under `scheme` with `edge_order`, executed
+/// into a sentinel-filled output: the first failing status (with the message) and the
+/// output.
+fn matlab_plan(f: &[f64], scheme: i32, edge_order: i32) -> (grad_status, String, Vec<u64>) {
+    let mut options: *mut grad_options = ptr::null_mut();
+    let mut plan: *mut grad_plan = ptr::null_mut();
+    let mut out = vec![SENTINEL; f.len()];
+    let shape = [f.len()];
+    // SAFETY: valid pointers for what their counts describe; everything made is freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        let mut status = grad_options_set_scheme(options, scheme);
+        if status == grad_status::Ok {
+            assert_eq!(
+                grad_options_set_edge_order(options, edge_order),
+                grad_status::Ok
+            );
+            status = grad_plan_new(
+                &mut plan,
+                F64,
+                1,
+                shape.as_ptr(),
+                ptr::null(),
+                ptr::null(),
+                options,
+            );
+        }
+        if status == grad_status::Ok {
+            let outs = [out.as_mut_ptr().cast::<c_void>()];
+            status = grad_plan_execute(plan, f.as_ptr().cast(), outs.as_ptr(), 1);
+        }
+        let message = last_error();
+        grad_plan_free(plan);
+        grad_options_free(options);
+        (status, message, out)
+    }
+}
+
+#[test]
+fn scheme_not_a_grad_scheme() {
+    for scheme in [2, -1, i32::MIN] {
+        let (status, message, out) = matlab_plan(&[1.0, 2.0, 4.0], scheme, 1);
+        println!("| {} | {status:?} | {message} |", status as i32);
+        assert_eq!(status, grad_status::InvalidScheme);
+        assert!(
+            message.contains(&format!("scheme {scheme} is not 0")),
+            "{message}"
+        );
+        assert!(out.iter().all(|&v| v == SENTINEL));
+    }
+}
+
+#[test]
+fn matlab_scheme_refuses_second_order_edges() {
+    for edge_order in [2, 0, 3] {
+        let (status, message, out) = matlab_plan(&[1.0, 2.0, 4.0], MATLAB, edge_order);
+        println!("| {} | {status:?} | {message} |", status as i32);
+        assert_eq!(status, grad_status::InvalidEdgeOrder);
+        assert!(message.contains("1 under the matlab scheme"), "{message}");
+        assert!(message.contains(&format!("got {edge_order}")), "{message}");
+        assert!(out.iter().all(|&v| v == SENTINEL));
+    }
+}
+
+#[test]
+fn matlab_scheme_takes_a_length_one_axis_as_zero() {
+    // numpy: AXIS_TOO_SHORT; MATLAB: gradient(NaN) and gradient(Inf) are 0.
+    let (status, message, _) = matlab_plan(&[5.0], 0, 1);
+    assert_eq!(status, grad_status::AxisTooShort, "{message}");
+    for v in [5.0, f64::NAN, f64::INFINITY] {
+        let (status, message, out) = matlab_plan(&[v], MATLAB, 1);
+        assert_eq!(status, grad_status::Ok, "{message}");
+        assert_eq!(out, [0.0f64.to_bits()]);
+    }
+    // Longer axes: numpy's edge_order 1 bits on unit spacing (the same formulas).
+    let f = [1.0, 2.0, 4.0, 7.0, 11.0, 16.0];
+    let (_, _, numpy) = matlab_plan(&f, 0, 1);
+    let (status, _, matlab) = matlab_plan(&f, MATLAB, 1);
+    assert_eq!(status, grad_status::Ok);
+    assert_eq!(matlab, numpy);
+    let want: Vec<u64> = [1.0f64, 1.5, 2.5, 3.5, 4.5, 5.0]
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(matlab, want);
 }

@@ -148,6 +148,10 @@ c_program!(
     test_plan => Build::c("c_tests/test_plan.c").flags(&["-pthread"])
 );
 c_program!(
+    /// The matlab scheme against its definition; INVALID_SCHEME; length-1 axes.
+    test_scheme => Build::c("c_tests/test_scheme.c").flags(&["-lm"])
+);
+c_program!(
     /// The header compiled and used as C++11.
     header_cxx => Build::cxx("c_tests/header_cxx.cpp")
 );

@@ -42,8 +42,9 @@ use crate::reference::{AxisSpacing, Coords, derivative, same};
 use gradient::ffi::{
     grad_gradient, grad_gradient_f64, grad_last_error, grad_last_error_copy, grad_options,
     grad_options_free, grad_options_new, grad_options_set_axes, grad_options_set_edge_order,
-    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
-    grad_plan_free, grad_plan_new, grad_plan_output_count, grad_plan_output_dtype, grad_spacing,
+    grad_options_set_scheme, grad_options_set_spacing, grad_options_set_threads, grad_plan,
+    grad_plan_execute, grad_plan_free, grad_plan_new, grad_plan_output_count,
+    grad_plan_output_dtype, grad_spacing,
 };
 use std::ffi::{CStr, c_void};
 use std::ptr::{null, null_mut};
@@ -102,6 +103,8 @@ pub enum Step {
     SetEdgeOrder,
     /// `grad_options_set_threads`.
     SetThreads,
+    /// `grad_options_set_scheme`.
+    SetScheme,
     /// `grad_plan_new`.
     PlanNew,
     /// `grad_plan_execute`.
@@ -162,6 +165,9 @@ pub struct GeneralCall {
     pub out_strides: Option<Vec<isize>>,
     /// `n_threads`.
     pub n_threads: usize,
+    /// The plan API's `grad_options_set_scheme` argument (0 numpy, 1 matlab; other values
+    /// are INVALID_SCHEME); the one-call function is numpy's whatever it is.
+    pub scheme: i32,
     /// Argument arrays passed misaligned (`ARG_*` bits).
     pub misaligned: u8,
     /// A bad handle in the plan API sequence.
@@ -664,6 +670,9 @@ impl GeneralCall {
             self.handle_check(e);
             e.at(Step::SetThreads);
             self.handle_check(e);
+            e.at(Step::SetScheme);
+            self.handle_check(e);
+            e.fail_if(!(0..=1).contains(&self.scheme), INVALID_SCHEME);
             e.go()?;
             e.at(Step::PlanNew);
             self.handle_check(e);
@@ -789,6 +798,8 @@ impl GeneralCall {
     /// length checks (else they are the plan's copies, vouched for when they were made).
     fn numpy(&self, e: &mut Order, in_place: bool) -> Option<Vec<(usize, AxisSpacing)>> {
         let shape = self.shape.as_ref().expect("shape");
+        // Plans take the scheme (a valid one: INVALID_SCHEME stopped the walk before).
+        let matlab = !in_place && self.scheme == 1;
         let ndim = self.ndim as i64;
         let axes: Vec<usize> = match &self.axes {
             None => (0..self.ndim).collect(),
@@ -853,9 +864,22 @@ impl GeneralCall {
                         e.touch(d.inside(|b| self.arena.len_of(b)) && small(&d));
                         e.go()?;
                     }
-                    self.read_coords(dt, &d).parse()
+                    let coords = self.read_coords(dt, &d);
+                    if matlab {
+                        coords.parse_matlab()
+                    } else {
+                        coords.parse()
+                    }
                 }
             });
+        }
+        // The MATLAB scheme (plans only): edge_order 1, and axes of any length.
+        if matlab {
+            if self.edge_order != 1 {
+                e.fail(INVALID_EDGE_ORDER);
+                return None;
+            }
+            return Some(axes.into_iter().zip(parsed).collect());
         }
         if !(1..=2).contains(&self.edge_order) {
             e.fail(INVALID_EDGE_ORDER);
@@ -1034,7 +1058,7 @@ impl GeneralCall {
             }
             // Each setter in turn; the sequence stops at the first failure (whose detail
             // `grad_last_error` then holds).
-            let setters: [(Step, &dyn Fn() -> i32); 4] = [
+            let setters: [(Step, &dyn Fn() -> i32); 5] = [
                 (Step::SetSpacing, &|| {
                     let o = opts(Step::SetSpacing, options);
                     grad_options_set_spacing(o, a.spacing, self.n_spacing) as i32
@@ -1049,6 +1073,10 @@ impl GeneralCall {
                 (Step::SetThreads, &|| {
                     let o = opts(Step::SetThreads, options);
                     grad_options_set_threads(o, self.n_threads) as i32
+                }),
+                (Step::SetScheme, &|| {
+                    let o = opts(Step::SetScheme, options);
+                    grad_options_set_scheme(o, self.scheme) as i32
                 }),
             ];
             for (step, set) in setters {

@@ -273,6 +273,11 @@ pub fn general_call(r: &mut Reader) -> GeneralCall {
     if r.one_in(4) {
         c.handle = bad_handle(r);
     }
+    c.scheme = match r.below(8) {
+        0..=4 => 0,
+        5 | 6 => 1,
+        _ => r.wild_i32(),
+    };
     c
 }
 
@@ -284,6 +289,7 @@ fn bad_handle(r: &mut Reader) -> BadHandle {
         Step::SetAxes,
         Step::SetEdgeOrder,
         Step::SetThreads,
+        Step::SetScheme,
         Step::PlanNew,
         Step::Execute,
     ]);

@@ -265,6 +265,8 @@ pub mod status {
     pub const OUTPUT_TOO_SMALL: i32 = 17;
     /// Unknown layout.
     pub const INVALID_LAYOUT: i32 = 18;
+    /// `GRAD_STATUS_INVALID_SCHEME`.
+    pub const INVALID_SCHEME: i32 = 20;
     /// Caught panic: always a bug.
     pub const PANIC: i32 = 99;
 }

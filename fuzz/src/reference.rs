@@ -62,6 +62,10 @@ pub enum AxisSpacing {
     Diffs64(Vec<f64>),
     /// Non-uniform float32 coordinates: the differences, computed in float32.
     Diffs32(Vec<f32>),
+    /// Non-uniform float64/integer coordinates under the MATLAB scheme: the coordinates.
+    Matlab64(Vec<f64>),
+    /// Non-uniform float32 coordinates under the MATLAB scheme: the coordinates.
+    Matlab32(Vec<f32>),
 }
 
 /// Coordinates as read from memory, in their dtype's own precision.
@@ -74,6 +78,16 @@ pub enum Coords {
 }
 
 impl Coords {
+    /// The MATLAB scheme's parsing: numpy's uniformity collapse (a uniform axis uses the
+    /// step `x[1] - x[0]`, whose formulas are numpy's), else the coordinates themselves.
+    pub fn parse_matlab(&self) -> AxisSpacing {
+        match (self.parse(), self) {
+            (AxisSpacing::Diffs64(_), Coords::F64(x)) => AxisSpacing::Matlab64(x.clone()),
+            (AxisSpacing::Diffs32(_), Coords::F32(x)) => AxisSpacing::Matlab32(x.clone()),
+            (uniform, _) => uniform,
+        }
+    }
+
     /// numpy's `np.diff`, then the exact-uniformity collapse (`(d == d[0]).all()`).
     /// The caller has checked the length is at least 2.
     pub fn parse(&self) -> AxisSpacing {
@@ -181,7 +195,16 @@ fn formula<V: Float, W: Float>(sp: &AxisSpacing, n: usize, eo: i32, i: usize) ->
         }
         AxisSpacing::Diffs64(ref dx) => nonuniform(dx, n, eo, i, |x: f64| W::of(x)),
         AxisSpacing::Diffs32(ref dx) => nonuniform(dx, n, eo, i, |x: f32| W::of(f64::from(x))),
+        AxisSpacing::Matlab64(ref x) => matlab(x, n, i, |x: f64| W::of(x)),
+        AxisSpacing::Matlab32(ref x) => matlab(x, n, i, |x: f32| W::of(f64::from(x))),
     }
+}
+
+/// MATLAB's formulas on coordinates `x` (first-order edges, the interior quotient on
+/// `x[i+1] - x[i-1]`), the divisor computed in the coordinates' precision `K`.
+fn matlab<K: Float, W: Float>(x: &[K], n: usize, i: usize, to_w: impl Fn(K) -> W) -> Formula<W> {
+    let (lo, hi) = (i.saturating_sub(1), (i + 1).min(n - 1));
+    Formula::Quotient(lo, hi, to_w(x[hi] - x[lo]))
 }
 
 /// §1.6, in the coordinates' precision `K`, converted by `to_w`.
@@ -278,6 +301,7 @@ fn element<V: Float, W: Float>(
 
 /// The derivative at index `i` (`0 <= i < n`, `n >= edge_order + 1`) of a line of data of
 /// single (`single = true`: float32 / complex64) or double precision, for spacing `sp`.
+/// An axis of length 1 (which only the MATLAB scheme accepts) has the derivative 0.
 pub fn derivative(
     line: &dyn Fn(usize) -> Pair,
     single: bool,
@@ -287,7 +311,13 @@ pub fn derivative(
     eo: i32,
     i: usize,
 ) -> Pair {
-    let promotes = matches!(sp, AxisSpacing::StrongF64(_) | AxisSpacing::Diffs64(_));
+    if n == 1 {
+        return (0.0, 0.0);
+    }
+    let promotes = matches!(
+        sp,
+        AxisSpacing::StrongF64(_) | AxisSpacing::Diffs64(_) | AxisSpacing::Matlab64(_)
+    );
     match (single, promotes) {
         (false, _) => element::<f64, f64>(line, complex, sp, n, eo, i),
         (true, false) => element::<f32, f32>(line, complex, sp, n, eo, i),

@@ -430,6 +430,9 @@ pub fn general_call(r: &mut Reader) -> GeneralCall {
     c.n_out = n_out;
     c.shape = if r.one_in(64) { None } else { Some(shape) };
     c.n_threads = threads(r);
+    // Read last, so that inputs written before this choice existed decode as they did
+    // (numpy's scheme).
+    c.scheme = i32::from(r.one_in(3));
     c
 }
 

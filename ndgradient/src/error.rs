@@ -54,6 +54,12 @@ pub enum GradError {
         /// The value given.
         given: i32,
     },
+    /// `edge_order` is not 1 under [`Scheme::Matlab`](super::Scheme::Matlab), whose edges
+    /// are first-order only (the C ABI reports it as an invalid edge order).
+    SchemeEdgeOrder {
+        /// The value given.
+        given: i32,
+    },
     /// A requested axis has fewer than `edge_order + 1` elements.
     AxisTooShort {
         /// The axis (non-negative).
@@ -124,6 +130,10 @@ impl fmt::Display for GradError {
                 "coordinates for axis {axis} have {len} entries; at least 2 are needed to form a difference"
             ),
             GradError::EdgeOrder { given } => write!(f, "edge_order must be 1 or 2, got {given}"),
+            GradError::SchemeEdgeOrder { given } => write!(
+                f,
+                "edge_order must be 1 under the matlab scheme (first-order edges), got {given}"
+            ),
             GradError::AxisTooShort {
                 axis,
                 len,

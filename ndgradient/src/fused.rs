@@ -69,6 +69,9 @@ pub(crate) fn sweep<T: Element>(
     jobs: &[Job<'_, T::Out>],
     parts: usize,
 ) -> bool {
+    if !jobs.iter().all(|(_, s)| s.fusable()) {
+        return false;
+    }
     // The outputs' shape, copied: the layout holds it while the outputs are written.
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
         return false;
@@ -117,6 +120,9 @@ pub(crate) fn sweep_dense<T: Element>(
     outs: &mut [&mut [T::Out]],
     jobs: &[Job<'_, T::Out>],
 ) -> bool {
+    if !jobs.iter().all(|(_, s)| s.fusable()) {
+        return false;
+    }
     let Some(layout) = RowLayout::new(shape, strides) else {
         return false;
     };
@@ -472,6 +478,7 @@ fn along_row<T: Element>(
     match stencil {
         AxisStencil::Native(s) => along::<T, T::Out>(st, s, f, f0, out, b0),
         AxisStencil::Wide(s) => along::<T, <T::Out as Value>::Wide>(st, s, f, f0, out, b0),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -516,6 +523,7 @@ fn along<T: Element, W: Work<T::Out>>(
                 weighted::<T, W>(out, before, middle, after, w);
             }
         }),
+        Interior::Quotients(_) => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -535,6 +543,7 @@ fn along_adjacent_rows<T: Element>(
     match stencil {
         AxisStencil::Native(s) => along_adjacent::<T, T::Out>(st, s, f, n, out),
         AxisStencil::Wide(s) => along_adjacent::<T, <T::Out as Value>::Wide>(st, s, f, n, out),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 
@@ -645,6 +654,7 @@ fn across_rows<'f, T: Element>(
     match stencil {
         AxisStencil::Native(s) => across::<T, T::Out>(st, s.point(j), row, out),
         AxisStencil::Wide(s) => across::<T, <T::Out as Value>::Wide>(st, s.point(j), row, out),
+        AxisStencil::Zero => unreachable!("the sweep declines what is not fusable"),
     }
 }
 

@@ -47,7 +47,7 @@ mod sweep;
 pub mod value;
 
 pub use error::GradError;
-pub use plan::{Options, Plan};
+pub use plan::{Options, Plan, Scheme};
 pub use spacing::{CoordinateValues, Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
@@ -201,18 +201,23 @@ impl<'a, V: Value> Jobs<'a, V> {
         spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: i32,
+        scheme: Scheme,
     ) -> Result<(), GradError> {
         let axes = normalize_axes(axes, shape.len())?;
         let spacings = spacing::parse(spacing, &axes, shape)?;
-        let edge_order = match edge_order {
-            1 => 1u8,
-            2 => 2u8,
-            given => return Err(GradError::EdgeOrder { given }),
+        let edge_order = match (edge_order, scheme) {
+            (1, _) => 1u8,
+            (2, Scheme::Numpy) => 2u8,
+            (given, Scheme::Numpy) => return Err(GradError::EdgeOrder { given }),
+            (given, Scheme::Matlab) => return Err(GradError::SchemeEdgeOrder { given }),
         };
-        if let Some(&axis) = axes
-            .iter()
-            .find(|&&a| shape[a] < stencil::min_len(edge_order))
-        {
+        // MATLAB's scheme takes every length (a length-1 axis has the derivative zero, an
+        // empty one nothing to compute).
+        let min_len = match scheme {
+            Scheme::Numpy => stencil::min_len(edge_order),
+            Scheme::Matlab => 0,
+        };
+        if let Some(&axis) = axes.iter().find(|&&a| shape[a] < min_len) {
             return Err(GradError::AxisTooShort {
                 axis,
                 len: shape[axis],
@@ -228,7 +233,8 @@ impl<'a, V: Value> Jobs<'a, V> {
         }
         for (&axis, sp) in axes.iter().zip(spacings) {
             let lanes = count / shape[axis];
-            let made = AxisStencil::new(AxisSpacing::of(sp), shape[axis], edge_order, lanes);
+            let sp = AxisSpacing::of(sp);
+            let made = AxisStencil::with_scheme(sp, shape[axis], edge_order, lanes, scheme);
             match made {
                 Ok(stencil) => self.jobs.push((axis, stencil)),
                 Err(e) => {
@@ -343,6 +349,118 @@ mod tests {
     use super::*;
     use ndarray::{Array1, Array2, arr1, arr2, s};
     use num_complex::Complex;
+
+    /// A plan under the MATLAB scheme, executed on views.
+    fn matlab<D: Dimension>(
+        f: ArrayView<'_, f64, D>,
+        spacing: &[Spacing<'_>],
+        axes: Option<&[isize]>,
+    ) -> Result<Vec<Array<f64, D>>, GradError> {
+        let mut options = Options::new().spacing(spacing).scheme(Scheme::Matlab);
+        if let Some(axes) = axes {
+            options = options.axes(axes);
+        }
+        let plan = Plan::<f64>::new(f.shape(), &options)?;
+        let mut out: Vec<_> = (0..plan.outputs())
+            .map(|_| Array::from_elem(f.raw_dim(), f64::NAN))
+            .collect();
+        let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+        plan.execute(f, &mut views)?;
+        drop(views);
+        Ok(out)
+    }
+
+    #[test]
+    fn matlab_scheme_by_hand() {
+        // MATLAB: gradient([5 7 4 8], [0 1 3 3.5]) = [2, (4-5)/3, (8-7)/2.5, (8-4)/0.5].
+        let f = arr1(&[5.0, 7.0, 4.0, 8.0]);
+        let x = arr1(&[0.0, 1.0, 3.0, 3.5]);
+        let c = [Spacing::Coordinates(Coordinates::F64(x.view()))];
+        let g = matlab(f.view(), &c, None).unwrap();
+        assert_eq!(g[0], arr1(&[2.0, -1.0 / 3.0, 0.4, 8.0]));
+        // numpy's second-order interior differs there: 0.8333333333333336, 6.1000000000000005.
+        assert_ne!(g[0], gradient(f.view(), &c, None, 1).unwrap()[0]);
+        // Uniform steps: numpy's formulas with edge_order 1, bit for bit.
+        let sp = [Spacing::Scalar(0.3)];
+        assert_eq!(
+            matlab(f.view(), &sp, None).unwrap(),
+            gradient(f.view(), &sp, None, 1).unwrap()
+        );
+        // A length-1 axis: zeros (MATLAB raises nothing), whatever the data, infinities too.
+        let a = arr2(&[[1.0, f64::INFINITY, 4.0]]);
+        let g = matlab(a.view(), &[], None).unwrap();
+        assert_eq!(g[0], arr2(&[[0.0, 0.0, 0.0]]));
+        assert_eq!(g[1].row(0)[0], f64::INFINITY);
+        let g = matlab(arr1(&[f64::NAN]).view(), &[], None).unwrap();
+        assert_eq!(g[0], arr1(&[0.0]));
+        // Edge order 2 has no MATLAB formula; numpy's length check does not apply.
+        let options = Options::new().scheme(Scheme::Matlab).edge_order(2);
+        assert_eq!(
+            Plan::<f64>::new(&[3], &options).unwrap_err(),
+            GradError::SchemeEdgeOrder { given: 2 }
+        );
+        let options = options.edge_order(0);
+        assert_eq!(
+            Plan::<f64>::new(&[3], &options).unwrap_err(),
+            GradError::SchemeEdgeOrder { given: 0 }
+        );
+        assert!(matches!(
+            matlab(arr1(&[1.0; 0]).view(), &[], None).unwrap()[..],
+            [ref g] if g.is_empty()
+        ));
+    }
+
+    #[test]
+    fn matlab_scheme_matches_its_definition_on_every_layout_and_thread_count() {
+        // The definition, point by point, against the plan on C, Fortran and reversed
+        // layouts, axis subsets, and threads (which split the array).
+        // 2 x ELEMENTS_PER_THREAD elements: two threads.
+        let (m, n) = (4, ELEMENTS_PER_THREAD / 2 + 3);
+        let f = Array2::from_shape_fn((m, n), |(i, j)| ((i * 37 + j * 11) % 23) as f64 * 0.7 - 3.1);
+        let xs = Array1::from_shape_fn(m, |i| (i * i) as f64 * 0.3 + i as f64);
+        let xl = Array1::from_shape_fn(n, |j| j as f64 * 0.1 + ((j * 7) % 5) as f64 * 0.013);
+        let want = |axis: usize, i: usize, j: usize| {
+            let (x, len, k) = if axis == 0 { (&xs, m, i) } else { (&xl, n, j) };
+            let at = |q: usize| if axis == 0 { f[[q, j]] } else { f[[i, q]] };
+            let (lo, hi) = (k.saturating_sub(1), (k + 1).min(len - 1));
+            (at(hi) - at(lo)) / (x[hi] - x[lo])
+        };
+        let sp = [
+            Spacing::Coordinates(Coordinates::F64(xs.view())),
+            Spacing::Coordinates(Coordinates::F64(xl.view())),
+        ];
+        let fortran = {
+            let mut t = Array2::zeros(ndarray::ShapeBuilder::f((m, n)));
+            t.assign(&f);
+            t
+        };
+        for threads in [1, 2] {
+            for view in [f.view(), fortran.view()] {
+                let options = Options::new()
+                    .spacing(&sp)
+                    .scheme(Scheme::Matlab)
+                    .threads(threads);
+                let plan = Plan::<f64>::new(&[m, n], &options).unwrap();
+                let mut out = [Array2::zeros((m, n)), Array2::zeros((m, n))];
+                let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
+                plan.execute(view, &mut views).unwrap();
+                for (axis, out) in out.iter().enumerate() {
+                    for ((i, j), o) in out.indexed_iter() {
+                        assert_eq!(o.to_bits(), want(axis, i, j).to_bits(), "{axis} {i} {j}");
+                    }
+                }
+            }
+        }
+        // Reversed data, one axis: the definition on the reversed array.
+        let r = f.slice(s![.., ..;-1]);
+        let rx: Array1<f64> = xl.slice(s![..;-1]).to_owned();
+        let c = [Spacing::Coordinates(Coordinates::F64(rx.view()))];
+        let g = matlab(r, &c, Some(&[1])).unwrap();
+        for ((i, j), o) in g[0].indexed_iter() {
+            let (lo, hi) = (j.saturating_sub(1), (j + 1).min(n - 1));
+            assert_eq!(*o, (r[[i, hi]] - r[[i, lo]]) / (rx[hi] - rx[lo]));
+        }
+    }
 
     #[test]
     fn worked_examples() {
@@ -522,7 +640,8 @@ mod tests {
         pieces: usize,
     ) {
         let mut jobs = Jobs::<f64>::empty();
-        jobs.fill(f.shape(), spacing, None, edge_order).unwrap();
+        jobs.fill(f.shape(), spacing, None, edge_order, Scheme::Numpy)
+            .unwrap();
         jobs.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
     }
 

@@ -10,6 +10,26 @@ use super::{Element, GradError, Jobs, PerAxis, Spacing, fused, useful_threads};
 use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Dimension, IxDyn, ShapeBuilder};
 use std::marker::PhantomData;
 
+/// Which finite-difference formulas a gradient uses.
+///
+/// # Threads
+/// A plain value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// numpy.gradient's, bit for bit (the default): second-order interior, `edge_order` 1
+    /// or 2, axes of at least `edge_order + 1` samples.
+    #[default]
+    Numpy,
+    /// MATLAB's `gradient`: the same formulas on uniform steps (numpy's with `edge_order`
+    /// 1), but on non-uniform coordinates the first-order interior quotient
+    /// `(f[i+1] - f[i-1]) / (x[i+1] - x[i-1])` (numpy's is a second-order three-point
+    /// sum); first-order one-sided edges, so `edge_order` must be 1
+    /// ([`GradError::SchemeEdgeOrder`](super::GradError::SchemeEdgeOrder) otherwise); an
+    /// axis of length 1 has the derivative zero instead of an error. The arithmetic's
+    /// precision follows numpy's rules, as for [`Scheme::Numpy`].
+    Matlab,
+}
+
 /// What a gradient computes besides the data, as numpy.gradient's arguments other than `f`
 /// say it, plus the thread count. Built with setters, so that options can be added
 /// without changing the existing ones. The defaults are numpy's: unit spacing, every axis,
@@ -26,6 +46,7 @@ pub struct Options<'a> {
     axes: Option<Vec<isize>>,
     edge_order: i32,
     threads: usize,
+    scheme: Scheme,
 }
 
 impl Default for Options<'_> {
@@ -42,6 +63,7 @@ impl<'a> Options<'a> {
             axes: None,
             edge_order: 1,
             threads: 1,
+            scheme: Scheme::Numpy,
         }
     }
 
@@ -71,6 +93,13 @@ impl<'a> Options<'a> {
     /// both ends of each axis. Other values are refused by [`Plan::new`].
     pub fn edge_order(mut self, edge_order: i32) -> Self {
         self.edge_order = edge_order;
+        self
+    }
+
+    /// The formulas: [`Scheme::Numpy`] (the default) or [`Scheme::Matlab`]. Checked with
+    /// the edge order by [`Plan::new`].
+    pub fn scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = scheme;
         self
     }
 
@@ -120,14 +149,17 @@ impl<'a, T: Element> Plan<'a, T> {
     /// `AxisOutOfBounds`, `RepeatedAxis`, `SpacingCount`, `CoordinatesLength`,
     /// `CoordinatesTooShort`, `EdgeOrder`, `AxisTooShort`; and `OutOfMemory` if a
     /// coefficient table (one entry per point of a non-uniform axis) cannot be allocated.
+    /// Under [`Scheme::Matlab`], `SchemeEdgeOrder` replaces `EdgeOrder` and there is no
+    /// `AxisTooShort`.
     pub fn new(shape: &[usize], options: &Options<'a>) -> Result<Self, GradError> {
-        Self::build(
-            shape,
+        let mut plan = Plan::empty(shape, options.threads);
+        plan.fill_scheme(
             &options.spacing,
             options.axes.as_deref(),
             options.edge_order,
-            options.threads,
-        )
+            options.scheme,
+        )?;
+        Ok(plan)
     }
 
     /// [`Plan::new`] from the options' parts, borrowed: a one-call function's plan, made
@@ -167,7 +199,22 @@ impl<'a, T: Element> Plan<'a, T> {
         axes: Option<&[isize]>,
         edge_order: i32,
     ) -> Result<(), GradError> {
-        self.jobs.fill(&self.shape, spacing, axes, edge_order)
+        self.fill_scheme(spacing, axes, edge_order, Scheme::Numpy)
+    }
+
+    /// [`Plan::fill`] with the formulas of `scheme`.
+    ///
+    /// # Errors
+    /// As [`Plan::new`]; the plan then has no outputs.
+    pub fn fill_scheme(
+        &mut self,
+        spacing: &[Spacing<'a>],
+        axes: Option<&[isize]>,
+        edge_order: i32,
+        scheme: Scheme,
+    ) -> Result<(), GradError> {
+        self.jobs
+            .fill(&self.shape, spacing, axes, edge_order, scheme)
     }
 
     /// The shape the plan was made for.

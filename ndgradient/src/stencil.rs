@@ -44,6 +44,7 @@
 
 use super::error::GradError;
 use super::fused::BLOCK;
+use super::plan::Scheme;
 use super::spacing::{AxisSpacing, Coordinate, Coordinates, Step, with_coordinates};
 use super::value::{Divisor, Real, Value, Work};
 use ndarray::{ArrayView1, s};
@@ -115,6 +116,10 @@ pub(crate) enum Interior<'a, R> {
     /// when the axis is the whole array, where a table would be three times the array's
     /// size and cost more to write and read back than to compute.
     OnDemand(Coordinates<'a>),
+    /// The MATLAB scheme on non-uniform coordinates: the quotient
+    /// `(f[j+1] - f[j-1]) / (x[j+1] - x[j-1])`; entry `j - head()` is point `j`'s divisor.
+    /// Only the general path (`sweep`) has a loop for it; the fused sweep declines it.
+    Quotients(Vec<Divisor<R>>),
 }
 
 /// The number of points at each end of an axis computed by an edge formula ([`Stencil`]'s
@@ -151,7 +156,10 @@ impl<'a, R: Real> Stencil<'a, R> {
     #[inline(always)]
     pub(crate) fn radius(&self) -> usize {
         match self.interior {
-            Interior::Central { .. } | Interior::Weights(_) | Interior::OnDemand(_) => 1,
+            Interior::Central { .. }
+            | Interior::Weights(_)
+            | Interior::OnDemand(_)
+            | Interior::Quotients(_) => 1,
         }
     }
 
@@ -251,6 +259,14 @@ impl<'a, R: Real> Stencil<'a, R> {
                     at: self.interior_taps(j),
                     coef: w[j - self.head()],
                 },
+                Interior::Quotients(d) => {
+                    let [lo, _, hi] = self.interior_taps(j);
+                    Point::Quotient {
+                        lo,
+                        hi,
+                        div: d[j - self.head()],
+                    }
+                }
             }
         }
     }
@@ -325,6 +341,29 @@ impl<'a, R: Real> Stencil<'a, R> {
         })
     }
 
+    /// The MATLAB scheme on non-uniform coordinates `x` (at least 2): first-order edges as
+    /// numpy's `edge_order` 1, and the interior quotients `(f[j+1] - f[j-1]) / (x[j+1] -
+    /// x[j-1])`, each divisor computed in the coordinates' precision and converted to `R`.
+    fn matlab_nonuniform(x: &Coordinates<'a>) -> Result<Self, GradError> {
+        let (first, last) = with_coordinates!(x, v => edges(v, 1));
+        let n = x.len().saturating_sub(2);
+        let mut divisors = Vec::new();
+        divisors
+            .try_reserve_exact(n)
+            .map_err(|_| GradError::OutOfMemory {
+                bytes: n.saturating_mul(size_of::<Divisor<R>>()),
+            })?;
+        with_coordinates!(x, v => divisors.extend((1..=n).map(|j| {
+            Divisor::new(R::from_f64((v[j + 1].k() - v[j - 1].k()).to_f64()))
+        })));
+        Ok(Stencil {
+            len: x.len(),
+            interior: Interior::Quotients(divisors),
+            first,
+            last,
+        })
+    }
+
     /// The interior weights of points `lo..hi` (within [`Self::interior`]): a slice of the
     /// table, or computed into `buf` (which must hold `hi - lo` entries).
     pub(crate) fn weights<'b>(
@@ -341,7 +380,9 @@ impl<'a, R: Real> Stencil<'a, R> {
                 with_coordinates!(x, v => fill_weights(buf, v.slice(s![lo - r..hi + r])));
                 buf
             }
-            Interior::Central { .. } => unreachable!("a uniform axis has no weights"),
+            Interior::Central { .. } | Interior::Quotients(_) => {
+                unreachable!("a quotient interior has no weights")
+            }
         }
     }
 }
@@ -459,6 +500,9 @@ pub(crate) enum AxisStencil<'a, V: Value> {
     Native(Stencil<'a, V::Real>),
     /// Arithmetic in `V::Wide`, rounded to `V` when stored.
     Wide(Stencil<'a, f64>),
+    /// Zero everywhere: the MATLAB scheme's derivative along an axis of length 1. Only
+    /// the general path (`sweep`) writes it; the fused sweep declines it.
+    Zero,
 }
 
 impl<'a, V: Value> AxisStencil<'a, V> {
@@ -467,6 +511,7 @@ impl<'a, V: Value> AxisStencil<'a, V> {
         match self {
             AxisStencil::Native(s) => s.central_run(range),
             AxisStencil::Wide(s) => s.central_run(range),
+            AxisStencil::Zero => range.end..range.end,
         }
     }
 
@@ -475,25 +520,65 @@ impl<'a, V: Value> AxisStencil<'a, V> {
         match self {
             AxisStencil::Native(s) => s.interior(),
             AxisStencil::Wide(s) => s.interior(),
+            AxisStencil::Zero => 0..0,
         }
     }
 
-    /// [`Stencil::input_range`] of whichever precision the stencil works in.
+    /// [`Stencil::input_range`] of whichever precision the stencil works in (a zero
+    /// derivative reads nothing; its outputs' own range is returned).
     pub(crate) fn input_range(&self, out: Range<usize>) -> Range<usize> {
         match self {
             AxisStencil::Native(s) => s.input_range(out),
             AxisStencil::Wide(s) => s.input_range(out),
+            AxisStencil::Zero => out,
+        }
+    }
+
+    /// Whether the fused sweep has loops for this stencil: not for a zero derivative nor
+    /// for the MATLAB scheme's non-uniform quotients, which the general path computes.
+    pub(crate) fn fusable(&self) -> bool {
+        match self {
+            AxisStencil::Native(s) => !matches!(s.interior, Interior::Quotients(_)),
+            AxisStencil::Wide(s) => !matches!(s.interior, Interior::Quotients(_)),
+            AxisStencil::Zero => false,
         }
     }
 
     /// Builds the stencil for an axis of length `len` (at least `edge_order + 1`) that is
-    /// applied to `lanes` lanes (the product of the other axes' lengths).
+    /// applied to `lanes` lanes (the product of the other axes' lengths), numpy's scheme.
+    #[cfg(test)]
     pub(crate) fn new(
         spacing: AxisSpacing<'a>,
         len: usize,
         edge_order: u8,
         lanes: usize,
     ) -> Result<Self, GradError> {
+        Self::with_scheme(spacing, len, edge_order, lanes, Scheme::Numpy)
+    }
+
+    /// [`AxisStencil::new`] for either scheme. Under [`Scheme::Matlab`] (`edge_order` 1
+    /// only, any `len` of at least 1), a length-1 axis is [`AxisStencil::Zero`] and
+    /// non-uniform coordinates give quotients on `x[j+1] - x[j-1]`; numpy's precision
+    /// rules are the same for both schemes.
+    pub(crate) fn with_scheme(
+        spacing: AxisSpacing<'a>,
+        len: usize,
+        edge_order: u8,
+        lanes: usize,
+        scheme: Scheme,
+    ) -> Result<Self, GradError> {
+        if scheme == Scheme::Matlab {
+            let wide = |k_bits: u32| k_bits > V::Real::BITS;
+            return Ok(match spacing {
+                _ if len == 1 => AxisStencil::Zero,
+                AxisSpacing::Nonuniform(x) if wide(x.precision_bits()) => {
+                    AxisStencil::Wide(Stencil::matlab_nonuniform(&x)?)
+                }
+                AxisSpacing::Nonuniform(x) => AxisStencil::Native(Stencil::matlab_nonuniform(&x)?),
+                // Uniform steps: MATLAB's formulas are numpy's with edge_order 1.
+                uniform => Self::with_scheme(uniform, len, 1, lanes, Scheme::Numpy)?,
+            });
+        }
         // A Python number takes the data's precision; numpy scalars and arrays of kind K
         // promote the arithmetic to the wider of K and the data.
         let wide = |k_bits: u32| k_bits > V::Real::BITS;

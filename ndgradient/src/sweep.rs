@@ -46,6 +46,10 @@ pub(crate) fn derivative<T: Element>(
         AxisStencil::Wide(s) => {
             window::<T, <T::Out as Value>::Wide>(&f, f_start, axis, s, out, out_start)
         }
+        AxisStencil::Zero => {
+            let mut out = out;
+            out.fill(T::Out::default());
+        }
     }
 }
 
@@ -106,6 +110,20 @@ fn window<T: Element, W: Work<T::Out>>(
                 .and(shifted(lo, &inner))
                 .and(shifted(hi, &inner))
                 .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div));
+        }
+        Interior::Quotients(_) => {
+            // One hyperplane per point: each has its own divisor.
+            let mut inner_out = inner_out;
+            for j in inner.clone() {
+                let plane = inner_out.index_axis_mut(ax, j - inner.start);
+                let Point::Quotient { lo, hi, div } = stencil.point(j) else {
+                    unreachable!("a quotient interior has quotient points")
+                };
+                Zip::from(plane)
+                    .and(f.index_axis(ax, local(lo)))
+                    .and(f.index_axis(ax, local(hi)))
+                    .for_each(|o, &a, &b| *o = quotient::<T::Out, W>(a.value(), b.value(), div));
+            }
         }
         Interior::Weights(_) | Interior::OnDemand(_) => {
             // Block by block, so that weights computed on demand need no allocation; the

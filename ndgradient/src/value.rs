@@ -144,8 +144,11 @@ impl Real for f64 {
 /// A number type that numpy.gradient computes and returns: `f32`, `f64`, `Complex<f32>`
 /// or `Complex<f64>`.
 ///
-/// The operations are the ones the stencils need, each exactly as numpy evaluates it.
-pub trait Value: Copy + PartialEq + Debug + Send + Sync + 'static + sealed::Sealed {
+/// The operations are the ones the stencils need, each exactly as numpy evaluates it;
+/// `Default` is zero (the MATLAB scheme's derivative along an axis of length 1).
+pub trait Value:
+    Copy + PartialEq + Debug + Default + Send + Sync + 'static + sealed::Sealed
+{
     /// The type of the real and imaginary parts.
     type Real: Real;
     /// The same kind of number in double precision (`f64` or `Complex<f64>`).

@@ -11,7 +11,7 @@ use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
 use super::validate::{self, Span, Strided, c_strides};
 use super::view;
-use ndgradient::{Coordinates, Element, Plan, Spacing};
+use ndgradient::{Coordinates, Element, Plan, Scheme, Spacing};
 use num_complex::Complex;
 use std::fmt::Display;
 
@@ -303,11 +303,12 @@ pub(crate) fn typed_plan<'a>(
     shape: &[usize],
     spacing: &[Spacing<'a>],
     axes: Option<&[isize]>,
-    edge_order: i32,
+    (edge_order, scheme): (i32, Scheme),
     threads: usize,
 ) -> Result<Box<dyn TypedPlan + 'a>, Failure> {
     with_dtype!(dtype, T => {
-        let plan = Plan::<T>::build(shape, spacing, axes, edge_order, threads)?;
+        let mut plan = Plan::<T>::empty(shape, threads);
+        plan.fill_scheme(spacing, axes, edge_order, scheme)?;
         Ok(Box::new(plan))
     })
 }

@@ -29,13 +29,13 @@ mod view;
 
 pub use plan::{
     grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
-    grad_options_set_edge_order, grad_options_set_spacing, grad_options_set_threads, grad_plan,
-    grad_plan_execute, grad_plan_free, grad_plan_new, grad_plan_output_count,
-    grad_plan_output_dtype,
+    grad_options_set_edge_order, grad_options_set_scheme, grad_options_set_spacing,
+    grad_options_set_threads, grad_plan, grad_plan_execute, grad_plan_free, grad_plan_new,
+    grad_plan_output_count, grad_plan_output_dtype,
 };
 pub use status::grad_status;
 pub use types::{
-    GRAD_ELEMENTS_PER_THREAD, GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_spacing,
+    GRAD_ELEMENTS_PER_THREAD, GRAD_MAX_NDIM, grad_dtype, grad_layout, grad_scheme, grad_spacing,
     grad_spacing_kind,
 };
 

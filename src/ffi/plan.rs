@@ -8,11 +8,11 @@ use super::PerAxis;
 use super::boundary;
 use super::call::{self, Arrays, Outputs, SpacingArg, TypedPlan, borrow, copy};
 use super::status::{Failure, grad_status};
-use super::types::{grad_dtype, grad_spacing};
+use super::types::{grad_dtype, grad_scheme, grad_spacing};
 use super::validate;
 use libc::c_void;
 use ndarray::ArrayView1;
-use ndgradient::{CoordinateValues, Coordinates, Spacing};
+use ndgradient::{CoordinateValues, Coordinates, Scheme, Spacing};
 use std::sync::Arc;
 
 /// Options of a plan: spacing, axes, edge order, threads, and whatever options come
@@ -38,6 +38,7 @@ pub struct grad_options {
     axes: Option<PerAxis<isize>>,
     edge_order: i32,
     threads: usize,
+    scheme: Scheme,
 }
 
 impl grad_options {
@@ -48,6 +49,7 @@ impl grad_options {
             axes: None,
             edge_order: 1,
             threads: 1,
+            scheme: Scheme::Numpy,
         }
     }
 }
@@ -296,6 +298,40 @@ pub unsafe extern "C" fn grad_options_set_edge_order(
     })
 }
 
+/// Sets the formulas: `GRAD_SCHEME_NUMPY` (the default, numpy.gradient's) or
+/// `GRAD_SCHEME_MATLAB` (MATLAB's `gradient`: see `grad_scheme`). Under the matlab scheme
+/// `grad_plan_new` refuses an `edge_order` other than 1 (INVALID_EDGE_ORDER, at numpy's
+/// place for that check) and accepts axes of any length (length 1 gives zeros).
+///
+/// Returns `GRAD_STATUS_OK`, or NULL_POINTER / MISALIGNED (`options`), INVALID_SCHEME
+/// (`scheme` is not a `grad_scheme` value; the options are then unchanged).
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_scheme(
+    options: *mut grad_options,
+    scheme: i32,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_mut(options) }?;
+        options.scheme = match scheme {
+            s if s == grad_scheme::Numpy as i32 => Scheme::Numpy,
+            s if s == grad_scheme::Matlab as i32 => Scheme::Matlab,
+            other => {
+                return Err(Failure::new(
+                    grad_status::InvalidScheme,
+                    format!("scheme {other} is not 0 (numpy) or 1 (matlab)"),
+                ));
+            }
+        };
+        Ok(())
+    })
+}
+
 /// Sets the number of threads an execution may use: 0 or 1 for the calling thread only;
 /// N > 1 for up to N threads, started and joined within each execution (no pool is kept),
 /// at most one per `GRAD_ELEMENTS_PER_THREAD` elements. Results are bit-identical for
@@ -386,7 +422,14 @@ pub unsafe extern "C" fn grad_plan_new(
         let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
         let axes = options.axes.as_deref();
         let (edge_order, threads) = (options.edge_order, options.threads);
-        let plan = call::typed_plan(dtype, arrays.shape(), &spacing, axes, edge_order, threads)?;
+        let plan = call::typed_plan(
+            dtype,
+            arrays.shape(),
+            &spacing,
+            axes,
+            (edge_order, options.scheme),
+            threads,
+        )?;
         let plan = Box::into_raw(Box::new(grad_plan {
             arrays,
             plan,

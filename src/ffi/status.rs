@@ -15,7 +15,7 @@ use std::ffi::{CStr, CString};
 /// order, the same in every function (each runs the stages that concern its arguments):
 /// 1. Handles, tags and counts, in parameter order: a handle or result pointer
 ///    (NULL_POINTER, MISALIGNED), `dtype` (INVALID_DTYPE), `ndim` (INVALID_NDIM), `layout`
-///    (INVALID_LAYOUT), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
+///    (INVALID_LAYOUT), `scheme` (INVALID_SCHEME), counts no array can use (`n_spacing` above `GRAD_MAX_NDIM`:
 ///    SPACING_COUNT; `n_axes` above it: REPEATED_AXIS), then `n_out` against the number
 ///    of requested axes (OUTPUT_COUNT).
 /// 2. The argument arrays, in parameter order (`shape`, `strides`, `spacing`, `axes`,
@@ -84,7 +84,7 @@ pub enum grad_status {
     ///
     /// Its axis has fewer than 2 elements.
     CoordinatesTooShort = 11,
-    /// `edge_order` must be 1 or 2.
+    /// `edge_order` must be 1 or 2 (1 under the matlab scheme).
     InvalidEdgeOrder = 12,
     /// Axis too short: at least `edge_order + 1` elements are required.
     AxisTooShort = 13,
@@ -121,6 +121,10 @@ pub enum grad_status {
     /// Returned by the Rust API's `Plan::execute`; the C functions take every shape from
     /// the plan and never return it.
     ShapeMismatch = 19,
+    /// Unknown scheme.
+    ///
+    /// The `scheme` argument of `grad_options_set_scheme` is not a `grad_scheme` value.
+    InvalidScheme = 20,
     /// Internal error in the gradient library (please report).
     ///
     /// A bug: a Rust panic was caught at the boundary. Please report it with the message
@@ -158,7 +162,9 @@ impl From<GradError> for Failure {
             GradError::SpacingCount { .. } => grad_status::SpacingCount,
             GradError::CoordinatesLength { .. } => grad_status::CoordinatesLength,
             GradError::CoordinatesTooShort { .. } => grad_status::CoordinatesTooShort,
-            GradError::EdgeOrder { .. } => grad_status::InvalidEdgeOrder,
+            GradError::EdgeOrder { .. } | GradError::SchemeEdgeOrder { .. } => {
+                grad_status::InvalidEdgeOrder
+            }
             GradError::AxisTooShort { .. } => grad_status::AxisTooShort,
             GradError::OutputCount { .. } => grad_status::OutputCount,
             GradError::InputShape { .. } | GradError::OutputShape { .. } => {

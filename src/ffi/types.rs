@@ -90,6 +90,25 @@ pub enum grad_layout {
     ColumnMajor = 1,
 }
 
+/// Which formulas a plan uses (`grad_options_set_scheme`'s `scheme`, as `int32_t`).
+///
+/// - `GRAD_SCHEME_NUMPY` (the default): numpy.gradient's, bit for bit.
+/// - `GRAD_SCHEME_MATLAB`: MATLAB's `gradient`: on uniform steps the same formulas as
+///   numpy with `edge_order` 1; on coordinates `x` the interior quotient
+///   `(f[i+1] - f[i-1]) / (x[i+1] - x[i-1])` (first order) instead of numpy's three-point
+///   sum; first-order edges only (`edge_order` must be 1); an axis of length 1 gives zeros
+///   instead of AXIS_TOO_SHORT. Precision rules (spacing kinds, dtypes) are numpy's.
+///
+/// The one-call functions (`grad_gradient`, `grad_gradient_f64`) are numpy's only.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum grad_scheme {
+    /// numpy.gradient's formulas (the default).
+    Numpy = 0,
+    /// MATLAB's `gradient` formulas.
+    Matlab = 1,
+}
+
 /// The spacing of one axis. Zero-initialised, it means unit spacing.
 ///
 /// Only the fields its `kind` names are read. The struct is read during the call only.

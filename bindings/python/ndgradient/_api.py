@@ -362,7 +362,7 @@ def _n_threads(workers) -> int:
 
 def gradient(f: ArrayLike, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
              edge_order: int = 1, out: np.ndarray | Sequence[np.ndarray] | None = None,
-             workers: int = 1) -> np.ndarray | tuple[np.ndarray, ...]:
+             workers: int = 1, scheme: str = "numpy") -> np.ndarray | tuple[np.ndarray, ...]:
     """Return the gradient of an N-dimensional array: numpy.gradient, bit for bit.
 
     A drop-in replacement for ``numpy.gradient`` (numpy >= 2.0) computed by libgradient:
@@ -397,6 +397,13 @@ def gradient(f: ArrayLike, *varargs: ArrayLike, axis: int | Sequence[int] | None
         elements of ``f`` (``GRAD_ELEMENTS_PER_THREAD``), so smaller arrays stay on the
         calling thread; -1 means ``os.cpu_count()``. The results are the same bits for
         every value. Checked before any other argument.
+    scheme : {"numpy", "matlab"}, optional
+        Keyword-only: the formulas. "numpy" (the default) is numpy.gradient's, bit for
+        bit. "matlab" is MATLAB's ``gradient``: the same on scalar steps, but on
+        coordinates ``x`` the first-order interior ``(f[i+1] - f[i-1]) / (x[i+1] -
+        x[i-1])``; ``edge_order`` must be 1 (ValueError otherwise) and an axis of length 1
+        gives zeros instead of ValueError. Precision rules are numpy's for both. Any
+        other value raises ValueError.
 
     Returns
     -------
@@ -432,6 +439,13 @@ def gradient(f: ArrayLike, *varargs: ArrayLike, axis: int | Sequence[int] | None
     array([0.5 , 0.75, 1.25, 1.75, 2.25, 2.5 ])
     >>> gx, gy = gradient(np.ones((1024, 1024)), workers=2)   # up to 2 threads
     """
+    if scheme != "numpy":
+        # Only plans take another scheme (the C one-call functions are numpy's).
+        from ._plan import Plan
+        _scheme_value(scheme)
+        f = np.asanyarray(f)
+        return Plan(f.shape, f.dtype, *varargs, axis=axis, edge_order=edge_order,
+                    workers=workers, scheme=scheme)(f, out)
     # A call seen before: its plan (see _cache_key). Plan runs the same checks and
     # returns the same results, so this only saves work.
     key = _cache_key(f, varargs, axis, edge_order, workers) if PLAN_CACHE_SIZE else None
@@ -687,11 +701,20 @@ class _Arguments:
         return [] if self.n_varargs == 0 else [s.spacing() for s in self.dx]
 
 
+def _scheme_value(scheme) -> int:
+    """The ``grad_scheme`` value of a ``scheme`` argument ("numpy" or "matlab");
+    ValueError for anything else."""
+    if not isinstance(scheme, str) or scheme not in _lib.SCHEMES:
+        raise ValueError(f"scheme must be 'numpy' or 'matlab', not {scheme!r}")
+    return _lib.SCHEMES[scheme]
+
+
 def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
-                     edge_order) -> _Arguments:
+                     edge_order, scheme="numpy") -> _Arguments:
     """Steps 2 to 5 of gradient() for data of ``shape`` and ``dtype`` (``data_unsupported``:
     why the data is outside the C ABI's scope, or None): numpy's checks in numpy's order,
-    raising numpy's exceptions, then TypeError for anything outside the scope."""
+    raising numpy's exceptions, then TypeError for anything outside the scope. Under
+    ``scheme`` "matlab", ``edge_order`` must be 1 and axes of any length are taken."""
     N = len(shape)
 
     # 2. Axes: numpy's own normalisation (AxisError, ValueError, TypeError).
@@ -736,13 +759,16 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
     if not (edge_order == 1 or edge_order == 2):
         raise ValueError(f"edge_order must be 1 or 2, not {edge_order!r}")
     eo = 1 if edge_order == 1 else 2
+    if scheme == "matlab" and eo != 1:
+        raise ValueError("edge_order must be 1 under the matlab scheme (first-order edges), "
+                         f"got {edge_order!r}")
 
     # 5. Per axis, in order: numpy's "too small" check, then numpy's own exceptions for
     #    inputs the C library cannot take.
     unsupported = None  # with no axis to compute, numpy does no arithmetic: () for any dtype
     otype = _output_dtype(dtype)
     for ax, spec in zip(axes, dx):
-        if shape[ax] < eo + 1:
+        if shape[ax] < eo + 1 and scheme != "matlab":
             raise ValueError(f"{_TOO_SMALL} Axis {ax} has length {shape[ax]}; edge_order="
                              f"{eo} needs at least {eo + 1}.")
         if data_unsupported or spec.unsupported:

@@ -105,6 +105,7 @@ class Status:
     OUTPUT_TOO_SMALL = 17
     INVALID_LAYOUT = 18
     SHAPE_MISMATCH = 19
+    INVALID_SCHEME = 20
     PANIC = 99
 
 
@@ -132,6 +133,7 @@ EXCEPTION_FOR_STATUS = {
     Status.OUTPUT_TOO_SMALL: ValueError,
     Status.INVALID_LAYOUT: ValueError,
     Status.SHAPE_MISMATCH: ValueError,
+    Status.INVALID_SCHEME: ValueError,
     Status.PANIC: RuntimeError,
 }
 
@@ -254,6 +256,7 @@ PROTOTYPES = {
     ]),
     "grad_options_set_edge_order": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
     "grad_options_set_threads": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_size_t]),
+    "grad_options_set_scheme": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
     "grad_plan_new": (ctypes.c_int32, [
         ctypes.POINTER(ctypes.c_void_p),   # plan_out
         ctypes.c_int32,                    # dtype
@@ -360,6 +363,10 @@ _grad_options_set_axes = _functions["grad_options_set_axes"]
 _grad_options_set_spacing = _functions["grad_options_set_spacing"]
 _grad_options_set_edge_order = _functions["grad_options_set_edge_order"]
 _grad_options_set_threads = _functions["grad_options_set_threads"]
+_grad_options_set_scheme = _functions["grad_options_set_scheme"]
+
+#: ``grad_scheme`` values by the name the Python API takes.
+SCHEMES = {"numpy": 0, "matlab": 1}
 _grad_plan_new = _functions["grad_plan_new"]
 #: ``grad_plan_execute`` (``execute_plan``: the general path of a ``Plan`` call).
 grad_plan_execute = _functions["grad_plan_execute"]
@@ -494,10 +501,11 @@ def check(status: int) -> None:
         raise error_for_status(status)
 
 
-def new_options(spacing, axes, edge_order: int, n_threads: int) -> int:
+def new_options(spacing, axes, edge_order: int, n_threads: int, scheme: int = 0) -> int:
     """A ``grad_options`` handle (an address) with ``spacing`` (a list of ``GradSpacing``,
     empty for unit spacing; coordinate arrays are copied by the library), ``axes`` (at
-    least one), ``edge_order`` and ``n_threads``. Free it with ``free_options``."""
+    least one), ``edge_order``, ``n_threads`` and the ``grad_scheme`` value ``scheme``.
+    Free it with ``free_options``."""
     handle = ctypes.c_void_p()
     check(_grad_options_new(ctypes.byref(handle)))
     try:
@@ -507,6 +515,8 @@ def new_options(spacing, axes, edge_order: int, n_threads: int) -> int:
         check(_grad_options_set_axes(handle, (ctypes.c_int32 * len(axes))(*axes), len(axes)))
         check(_grad_options_set_edge_order(handle, edge_order))
         check(_grad_options_set_threads(handle, n_threads))
+        if scheme:
+            check(_grad_options_set_scheme(handle, scheme))
     except BaseException:
         _grad_options_free(handle)
         raise

@@ -192,6 +192,10 @@ class Plan:
         mostly called on; multiples of the item size. Default: C order. Arrays of any
         other layout are computed too, correctly but with more work per call (see
         Notes).
+    scheme : {"numpy", "matlab"}, optional
+        Keyword-only: the formulas, as ``gradient()``'s ``scheme`` ("matlab": MATLAB's
+        first-order interior on coordinates, ``edge_order`` 1 only, zeros along an axis
+        of length 1).
 
     Attributes
     ----------
@@ -280,19 +284,21 @@ class Plan:
 
     def __init__(self, shape: int | Sequence[int], dtype: DTypeLike, *varargs: ArrayLike,
                  axis: int | Sequence[int] | None = None, edge_order: int = 1,
-                 workers: int = 1, strides: Sequence[int] | None = None) -> None:
+                 workers: int = 1, strides: Sequence[int] | None = None,
+                 scheme: str = "numpy") -> None:
         self._closed = True
         self._finalizer = None
         self._f_bytes = None  # disables the fast path until the plan is ready
         self._fdt = self._otype = self._handle = self._options = None
         # 0 and 1: gradient()'s order: workers, then the data (here its description).
         n_threads = _api._n_threads(workers)
+        scheme_value = _api._scheme_value(scheme)
         shape = _shape_tuple(shape)
         dtype = np.dtype(dtype)
         byte_strides, f_strides = _planned_layout(shape, dtype, strides)
         # 2 to 5: gradient()'s own checks.
         args = _api._check_arguments(shape, dtype, _api._dtype_scope(dtype), varargs, axis,
-                                     edge_order)
+                                     edge_order, scheme)
         self._shape = shape
         self._dtype = dtype
         self._strides = byte_strides
@@ -306,7 +312,8 @@ class Plan:
             return  # nothing to compute: no C objects (grad_plan_new needs ndim >= 1)
 
         self._c_dtype = _api._c_dtype(dtype)
-        options = _lib.new_options(args.spacing(), args.axes, args.eo, n_threads)
+        options = _lib.new_options(args.spacing(), args.axes, args.eo, n_threads,
+                                   scheme_value)
         self._options = options
         self._finalizer = weakref.finalize(self, _free, self._plans, options)
         # The library copied the coordinates: drop the references to the caller's arrays.
