@@ -371,14 +371,8 @@ function gradient(A::StridedArray{T}, spacing...; dims=1:ndims(A), edge_order::I
                   threads::Integer=1, scheme::Symbol=:numpy) where {T}
     O = output_type(T)
     outs = Tuple(Array{O}(undef, size(A)) for _ in dims)
-    plan = GradientPlan(T, size(A), spacing...; strides=strides(A), dims=dims,
-                        edge_order=edge_order, threads=threads, scheme=scheme)
-    try
-        execute!(outs, plan, A)
-    finally
-        close(plan)
-    end
-    return outs
+    return gradient!(outs, A, spacing...; dims=dims, edge_order=edge_order, threads=threads,
+                     scheme=scheme)
 end
 
 """
