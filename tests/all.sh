@@ -30,6 +30,8 @@ sh bindings/python/run-tests.sh -q
 
 sh tests/conformance/check-generated.sh
 
+# The MEX gateway links the debug build's libgradient.a, which `cargo test` does not make.
+cargo build -p ndgradient-capi
 GRADIENT_LIBRARY="$(pwd)/target/debug/libgradient.so" sh bindings/matlab/run-tests.sh
 
 sh bindings/julia/tools/check-syntax.sh
