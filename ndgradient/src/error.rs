@@ -69,6 +69,29 @@ pub enum GradError {
         /// The edge order asked for.
         edge_order: u8,
     },
+    /// A [`Block`](super::Block) does not fit its global array: its lists do not have one
+    /// entry per axis of the block's shape, or along some axis the block, or its halo,
+    /// reaches outside `0..global_len` (a halo holds samples of the global array: there
+    /// are none beyond its ends).
+    InvalidBlock {
+        /// The axis at fault; `None` when the lists' lengths differ from the block's
+        /// number of axes.
+        axis: Option<usize>,
+        /// What is wrong, in words.
+        detail: String,
+    },
+    /// A block's halo along an axis is thinner than the stencil reads there (see
+    /// [`block_halo`](super::block_halo)).
+    HaloTooSmall {
+        /// The axis (non-negative).
+        axis: usize,
+        /// `true`: the halo after the block (higher indices); `false`: before it.
+        after: bool,
+        /// The halo given.
+        given: usize,
+        /// The halo the block needs on that side.
+        needed: usize,
+    },
     /// The number of output arrays differs from the number of requested axes.
     OutputCount {
         /// How many outputs were given.
@@ -143,6 +166,21 @@ impl fmt::Display for GradError {
                 "Shape of array too small to calculate a numerical gradient, at least \
                  (edge_order + 1) elements are required: axis {axis} has {len} elements \
                  and edge_order is {edge_order}"
+            ),
+            GradError::InvalidBlock { axis, detail } => match axis {
+                Some(axis) => write!(f, "invalid block: axis {axis}: {detail}"),
+                None => write!(f, "invalid block: {detail}"),
+            },
+            GradError::HaloTooSmall {
+                axis,
+                after,
+                given,
+                needed,
+            } => write!(
+                f,
+                "halo too small: axis {axis} has {given} halo samples {} the block but the \
+                 stencil reads {needed}",
+                if *after { "after" } else { "before" }
             ),
             GradError::OutputCount { given, expected } => {
                 write!(

@@ -47,7 +47,7 @@ mod sweep;
 pub mod value;
 
 pub use error::GradError;
-pub use plan::{Options, Plan, Scheme};
+pub use plan::{Block, Options, Plan, Scheme, block_halo};
 pub use spacing::{CoordinateValues, Coordinates, Spacing};
 pub use value::{Element, Real, Value};
 
@@ -195,9 +195,13 @@ impl<'a, V: Value> Jobs<'a, V> {
     /// Performs every check, in numpy's order, and makes one job per requested axis of an
     /// array of `shape`, in place (the list is several hundred bytes: a small call spends
     /// more on moving it than on filling it). On error `self` is left with no jobs.
+    /// `shape` is the whole array's; `part` the shape of the part of it a plan computes
+    /// (`shape` itself, or a block's), which decides whether anything is computed and how
+    /// many lanes each stencil serves.
     fn fill(
         &mut self,
         shape: &[usize],
+        part: &[usize],
         spacing: &[Spacing<'a>],
         axes: Option<&[isize]>,
         edge_order: i32,
@@ -226,13 +230,13 @@ impl<'a, V: Value> Jobs<'a, V> {
         }
         self.outputs = axes.len();
         self.jobs.clear();
-        let count: usize = shape.iter().product();
-        if count == 0 {
+        let count: usize = part.iter().product();
+        if count == 0 || shape.contains(&0) {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
             return Ok(());
         }
         for (&axis, sp) in axes.iter().zip(spacings) {
-            let lanes = count / shape[axis];
+            let lanes = count / part[axis];
             let sp = AxisSpacing::of(sp);
             let made = AxisStencil::with_scheme(sp, shape[axis], edge_order, lanes, scheme);
             match made {
@@ -248,27 +252,31 @@ impl<'a, V: Value> Jobs<'a, V> {
 
     /// Computes every output, on up to `threads` threads (each output element is computed
     /// by the same formula whatever the split, so the bits never depend on `threads`).
+    /// `f` and the outputs are windows of the whole array starting at global indices
+    /// `f_start` and `out_start` (all zeros for the whole array; a block's otherwise), `f`
+    /// holding every sample the outputs read.
     fn run<'o, T: Element<Out = V>, D: Dimension>(
         &self,
         f: &ArrayView<'_, T, D>,
         out: impl Iterator<Item = ArrayViewMut<'o, V, D>>,
         threads: usize,
+        f_start: &[usize],
+        out_start: &[usize],
     ) {
         let f = f.view().into_dyn();
         let mut outs: Vec<ArrayViewMutD<'o, V>> = out.map(|o| o.into_dyn()).collect();
         let jobs = &self.jobs[..];
-        if outs.is_empty() || f.is_empty() {
+        if outs.is_empty() || outs[0].is_empty() {
             return;
         }
         // Threads split the outermost axis (largest stride) into contiguous row ranges.
         let split = (0..f.ndim())
             .max_by_key(|&k| (f.shape()[k] > 1, f.strides()[k].unsigned_abs()))
             .unwrap_or(0);
-        let n = f.shape()[split];
+        let n = outs[0].shape()[split];
         let threads = threads.clamp(1, n);
-        let whole: PerAxis<usize> = (0..f.ndim()).map(|_| 0).collect();
         if threads == 1 {
-            run_window(&f, &whole, &mut outs, &whole, jobs, 1);
+            run_window(&f, f_start, &mut outs, out_start, jobs, 1);
             return;
         }
         let bounds: Vec<usize> = (0..=threads).map(|i| i * n / threads).collect();
@@ -282,14 +290,19 @@ impl<'a, V: Value> Jobs<'a, V> {
         }
         std::thread::scope(|scope| {
             for (mut piece, w) in pieces.into_iter().zip(bounds.windows(2)) {
-                let rows = w[0]..w[1];
-                // The input rows these outputs read: their own, and those the stencil of
-                // each output along the split axis reads.
+                // The global rows of these outputs.
+                let rows = out_start[split] + w[0]..out_start[split] + w[1];
+                // The input rows they read: their own, and those the stencil of each
+                // output along the split axis reads.
                 let need = (jobs.iter().filter(|(axis, _)| *axis == split))
                     .map(|(_, stencil)| stencil.input_range(rows.clone()))
                     .fold(rows.clone(), |a, b| a.start.min(b.start)..a.end.max(b.end));
-                let window = f.slice_axis(Axis(split), Slice::from(need.clone()));
-                let (mut f_start, mut out_start) = (whole.clone(), whole.clone());
+                let local = need.start - f_start[split]..need.end - f_start[split];
+                let window = f.slice_axis(Axis(split), Slice::from(local));
+                let (mut f_start, mut out_start) = (
+                    PerAxis::<usize>::from_slice(f_start),
+                    PerAxis::<usize>::from_slice(out_start),
+                );
                 (f_start[split], out_start[split]) = (need.start, rows.start);
                 scope.spawn(move || {
                     run_window(&window, &f_start, &mut piece, &out_start, jobs, threads)
@@ -640,9 +653,18 @@ mod tests {
         pieces: usize,
     ) {
         let mut jobs = Jobs::<f64>::empty();
-        jobs.fill(f.shape(), spacing, None, edge_order, Scheme::Numpy)
-            .unwrap();
-        jobs.run(&f, out.iter_mut().map(|o| o.view_mut()), pieces);
+        jobs.fill(
+            f.shape(),
+            f.shape(),
+            spacing,
+            None,
+            edge_order,
+            Scheme::Numpy,
+        )
+        .unwrap();
+        let zeros = vec![0; f.ndim()];
+        let out = out.iter_mut().map(|o| o.view_mut());
+        jobs.run(&f, out, pieces, &zeros, &zeros);
     }
 
     #[test]

@@ -5,7 +5,13 @@
 //!
 //! The one-call functions ([`gradient_into`](super::gradient_into) and the rest) make a
 //! plan and execute it once.
+//!
+//! A plan may compute one [`Block`] of a larger array, from the block and a halo around
+//! it: the block contract (what is global, how wide the halo must be) is written here,
+//! with [`block_halo`](super::block_halo) which answers the widths.
 
+use super::stencil::AxisStencil;
+use super::value::Value;
 use super::{Element, GradError, Jobs, PerAxis, Spacing, fused, useful_threads};
 use ndarray::{ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Dimension, IxDyn, ShapeBuilder};
 use std::marker::PhantomData;
@@ -47,6 +53,7 @@ pub struct Options<'a> {
     edge_order: i32,
     threads: usize,
     scheme: Scheme,
+    block: Option<Block>,
 }
 
 impl Default for Options<'_> {
@@ -64,6 +71,7 @@ impl<'a> Options<'a> {
             edge_order: 1,
             threads: 1,
             scheme: Scheme::Numpy,
+            block: None,
         }
     }
 
@@ -103,6 +111,14 @@ impl<'a> Options<'a> {
         self
     }
 
+    /// Computes one block of a larger array (see [`Block`]): a plan made with these options
+    /// takes the block's shape, and its input is the block with its halo. `None` (the
+    /// default): the whole array.
+    pub fn block(mut self, block: Option<Block>) -> Self {
+        self.block = block;
+        self
+    }
+
     /// Up to `threads` threads per execution (0 and 1: the calling thread only), at most
     /// one per [`ELEMENTS_PER_THREAD`](super::ELEMENTS_PER_THREAD) elements. Threads are
     /// started and joined within each execution; the bits never depend on their number.
@@ -110,6 +126,198 @@ impl<'a> Options<'a> {
         self.threads = threads;
         self
     }
+}
+
+/// One block of a larger ("global") array, for computing a gradient piece by piece (Dask
+/// chunks, MPI ranks): the block's outputs are the corresponding block of the whole-array
+/// gradient, bit for bit, computed from the block and a halo of neighbouring samples.
+///
+/// The contract, per axis `k` of the global array:
+/// - the outputs cover global indices `start[k] .. start[k] + shape[k]`, where `shape` is
+///   the shape the plan is made for (the block's own shape);
+/// - the input covers `start[k] - halo_before[k] .. start[k] + shape[k] + halo_after[k]`:
+///   the block and its halo, which lies inside the global array (`halo_before[k] <=
+///   start[k]`, and the end within `global_shape[k]`);
+/// - everything else is global: the spacing (scalars, or coordinate arrays of the global
+///   axis's length), numpy's checks (axis lengths, coordinate lengths), and numpy's
+///   decisions over a whole axis (such as treating exactly uniform coordinates as one
+///   step) are those of the whole array, never of the block;
+/// - the halo must be at least what [`block_halo`](super::block_halo) answers for the
+///   block (0 along an axis not differentiated, at most the stencil's reach otherwise,
+///   less where the block touches a global edge); a wider halo is accepted.
+///
+/// Checked by [`Plan::new`]: [`GradError::InvalidBlock`] if the lists do not have one
+/// entry per axis or the block or its halo leaves the global array (checked first),
+/// [`GradError::HaloTooSmall`] after numpy's checks.
+///
+/// # Threads
+/// A plain value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Block {
+    global_shape: PerAxis<usize>,
+    start: PerAxis<usize>,
+    halo_before: PerAxis<usize>,
+    halo_after: PerAxis<usize>,
+}
+
+impl Block {
+    /// A block at global index `start` of an array of `global_shape`, its input holding
+    /// `halo_before[k]` samples before it and `halo_after[k]` after it along each axis `k`
+    /// (in elements). Nothing is checked here: [`Plan::new`] checks it against the
+    /// block's shape.
+    pub fn new(
+        global_shape: &[usize],
+        start: &[usize],
+        halo_before: &[usize],
+        halo_after: &[usize],
+    ) -> Self {
+        Block {
+            global_shape: PerAxis::from_slice(global_shape),
+            start: PerAxis::from_slice(start),
+            halo_before: PerAxis::from_slice(halo_before),
+            halo_after: PerAxis::from_slice(halo_after),
+        }
+    }
+
+    /// The global array's shape.
+    pub fn global_shape(&self) -> &[usize] {
+        &self.global_shape
+    }
+
+    /// The global index of the block's first element along each axis.
+    pub fn start(&self) -> &[usize] {
+        &self.start
+    }
+
+    /// The halo before the block along each axis, in elements.
+    pub fn halo_before(&self) -> &[usize] {
+        &self.halo_before
+    }
+
+    /// The halo after the block along each axis, in elements.
+    pub fn halo_after(&self) -> &[usize] {
+        &self.halo_after
+    }
+
+    /// The shape of the input (the block and its halo) for a block of `shape`.
+    ///
+    /// # Errors
+    /// [`GradError::InvalidBlock`]: a list's length differs from `shape`'s, or along an
+    /// axis the block or its halo reaches outside the global array.
+    pub fn input_shape(&self, shape: &[usize]) -> Result<Vec<usize>, GradError> {
+        let ndim = shape.len();
+        let lists = [
+            ("global_shape", self.global_shape.len()),
+            ("start", self.start.len()),
+            ("halo_before", self.halo_before.len()),
+            ("halo_after", self.halo_after.len()),
+        ];
+        if let Some((name, len)) = lists.iter().find(|(_, len)| *len != ndim) {
+            return Err(GradError::InvalidBlock {
+                axis: None,
+                detail: format!("{name} has {len} entries but the block has {ndim} axes"),
+            });
+        }
+        (0..ndim)
+            .map(|k| {
+                let (n, start, len) = (self.global_shape[k], self.start[k], shape[k]);
+                let (before, after) = (self.halo_before[k], self.halo_after[k]);
+                let fault = |detail: String| GradError::InvalidBlock {
+                    axis: Some(k),
+                    detail,
+                };
+                let end = (start.checked_add(len))
+                    .filter(|&end| end <= n)
+                    .ok_or_else(|| {
+                        fault(format!(
+                            "the block covers {start}..{start}+{len} of a global length {n}"
+                        ))
+                    })?;
+                if before > start {
+                    return Err(fault(format!(
+                        "halo_before {before} reaches before the global start (the block starts at {start})"
+                    )));
+                }
+                if after > n - end {
+                    return Err(fault(format!(
+                        "halo_after {after} reaches past the global end (the block ends at {end} of {n})"
+                    )));
+                }
+                Ok(before + len + after)
+            })
+            .collect()
+    }
+}
+
+/// The halo a block of `shape` at global index `start` of an array of `global_shape` needs
+/// for a gradient with `options` (its spacing, axes, edge order and scheme; a block in
+/// them is ignored): `(before, after)`, the samples needed before and after the block
+/// along each axis, in elements. It is 0 along an axis not differentiated and where the
+/// block touches the global edge on that side; otherwise the reach of the stencil: 1 for
+/// the interior formula, up to 2 with `edge_order` 2 when a block of 1 or 2 samples sits
+/// next to a global edge (the edge formula reads 3 samples from the edge). An empty block
+/// needs none.
+///
+/// ```
+/// use ndgradient::{block_halo, Options};
+/// let options = Options::new().edge_order(2);
+/// // The last sample of a 10 x 10 array, alone: its edge formula reads rows 7, 8, 9.
+/// let (before, after) = block_halo(&[10, 10], &[9, 0], &[1, 10], &options).unwrap();
+/// assert_eq!((before, after), (vec![2, 0], vec![0, 0]));
+/// ```
+///
+/// # Errors
+/// As [`Plan::new`] with a block of zero halos, but for `HaloTooSmall`: `InvalidBlock`,
+/// then numpy's checks on the global shape, then `OutOfMemory`.
+///
+/// # Threads
+/// Pure function of its arguments.
+pub fn block_halo(
+    global_shape: &[usize],
+    start: &[usize],
+    shape: &[usize],
+    options: &Options<'_>,
+) -> Result<(Vec<usize>, Vec<usize>), GradError> {
+    let zeros = vec![0; shape.len()];
+    Block::new(global_shape, start, &zeros, &zeros).input_shape(shape)?;
+    let mut jobs = Jobs::<f64>::empty();
+    let (spacing, axes) = (&options.spacing, options.axes.as_deref());
+    jobs.fill(
+        global_shape,
+        shape,
+        spacing,
+        axes,
+        options.edge_order,
+        options.scheme,
+    )?;
+    let (mut before, mut after) = (zeros.clone(), zeros);
+    for (axis, stencil) in &jobs.jobs {
+        (before[*axis], after[*axis]) = stencil_halo(stencil, start[*axis], shape[*axis]);
+    }
+    Ok((before, after))
+}
+
+/// Where a plan's input and outputs lie in the global array: the first global index of
+/// each along every axis (all zeros for a plan of the whole array).
+#[derive(Clone, Debug, Default)]
+struct Placement {
+    input_shape: PerAxis<usize>,
+    f_start: PerAxis<usize>,
+    out_start: PerAxis<usize>,
+}
+
+/// The halo each side of a stencil's outputs `start..start + len` along its axis needs:
+/// what its `input_range` reaches beyond them.
+pub(crate) fn stencil_halo<V: Value>(
+    stencil: &AxisStencil<'_, V>,
+    start: usize,
+    len: usize,
+) -> (usize, usize) {
+    if len == 0 {
+        return (0, 0);
+    }
+    let reads = stencil.input_range(start..start + len);
+    (start - reads.start, reads.end - (start + len))
 }
 
 /// A gradient made ready for one element type `T` and one shape: every check of numpy's
@@ -138,28 +346,76 @@ pub struct Plan<'a, T: Element> {
     shape: PerAxis<usize>,
     jobs: Jobs<'a, T::Out>,
     threads: usize,
+    /// `Some` for a plan of one block of a larger array.
+    place: Option<Box<Placement>>,
     element: PhantomData<fn(T)>,
 }
 
 impl<'a, T: Element> Plan<'a, T> {
-    /// Makes the plan for arrays of `shape` (any number of axes).
+    /// Makes the plan for arrays of `shape` (any number of axes); with a [`Block`] in the
+    /// options, for a block of that shape (the outputs' shape), whose input is the block
+    /// with its halo ([`Plan::input_shape`]).
     ///
     /// # Errors
-    /// Every error of numpy.gradient, in numpy's order (see [`GradError`]):
+    /// With a block, first `InvalidBlock`. Then every error of numpy.gradient, in numpy's
+    /// order, for an array of `shape` or the block's global shape (see [`GradError`]):
     /// `AxisOutOfBounds`, `RepeatedAxis`, `SpacingCount`, `CoordinatesLength`,
-    /// `CoordinatesTooShort`, `EdgeOrder`, `AxisTooShort`; and `OutOfMemory` if a
-    /// coefficient table (one entry per point of a non-uniform axis) cannot be allocated.
-    /// Under [`Scheme::Matlab`], `SchemeEdgeOrder` replaces `EdgeOrder` and there is no
-    /// `AxisTooShort`.
+    /// `CoordinatesTooShort`, `EdgeOrder`, `AxisTooShort`; with a block, `HaloTooSmall`;
+    /// and `OutOfMemory` if a coefficient table (one entry per point of a non-uniform
+    /// axis) cannot be allocated. Under [`Scheme::Matlab`], `SchemeEdgeOrder` replaces
+    /// `EdgeOrder` and there is no `AxisTooShort`.
     pub fn new(shape: &[usize], options: &Options<'a>) -> Result<Self, GradError> {
         let mut plan = Plan::empty(shape, options.threads);
-        plan.fill_scheme(
-            &options.spacing,
-            options.axes.as_deref(),
-            options.edge_order,
-            options.scheme,
-        )?;
+        let (spacing, axes) = (&options.spacing, options.axes.as_deref());
+        let (edge_order, scheme) = (options.edge_order, options.scheme);
+        match &options.block {
+            None => plan.fill_scheme(spacing, axes, edge_order, scheme)?,
+            Some(block) => plan.fill_block(block, spacing, axes, edge_order, scheme)?,
+        }
         Ok(plan)
+    }
+
+    /// The plan of one block (see [`Block`]): its checks in order, then the stencils of the
+    /// global axes.
+    fn fill_block(
+        &mut self,
+        block: &Block,
+        spacing: &[Spacing<'a>],
+        axes: Option<&[isize]>,
+        edge_order: i32,
+        scheme: Scheme,
+    ) -> Result<(), GradError> {
+        let input_shape = block.input_shape(&self.shape)?;
+        let global = block.global_shape();
+        self.jobs
+            .fill(global, &self.shape, spacing, axes, edge_order, scheme)?;
+        let thin = self.jobs.jobs.iter().find_map(|(axis, stencil)| {
+            let (before, after) = stencil_halo(stencil, block.start[*axis], self.shape[*axis]);
+            let sides = [
+                (false, block.halo_before[*axis], before),
+                (true, block.halo_after[*axis], after),
+            ];
+            let side = sides.into_iter().find(|(_, given, needed)| given < needed);
+            side.map(|(after, given, needed)| GradError::HaloTooSmall {
+                axis: *axis,
+                after,
+                given,
+                needed,
+            })
+        });
+        if let Some(e) = thin {
+            self.jobs = Jobs::empty();
+            return Err(e);
+        }
+        let f_start = (block.start.iter().zip(&block.halo_before))
+            .map(|(s, b)| s - b)
+            .collect();
+        self.place = Some(Box::new(Placement {
+            input_shape: input_shape.into_iter().collect(),
+            f_start,
+            out_start: block.start.clone(),
+        }));
+        Ok(())
     }
 
     /// [`Plan::new`] from the options' parts, borrowed: a one-call function's plan, made
@@ -184,6 +440,7 @@ impl<'a, T: Element> Plan<'a, T> {
             shape: PerAxis::from_slice(shape),
             jobs: Jobs::empty(),
             threads,
+            place: None,
             element: PhantomData,
         }
     }
@@ -213,13 +470,22 @@ impl<'a, T: Element> Plan<'a, T> {
         edge_order: i32,
         scheme: Scheme,
     ) -> Result<(), GradError> {
+        self.place = None;
         self.jobs
-            .fill(&self.shape, spacing, axes, edge_order, scheme)
+            .fill(&self.shape, &self.shape, spacing, axes, edge_order, scheme)
     }
 
-    /// The shape the plan was made for.
+    /// The shape the plan was made for: the outputs' shape (with a [`Block`], the block's).
     pub fn shape(&self) -> &[usize] {
         &self.shape
+    }
+
+    /// The shape of the input: [`Plan::shape`], or with a [`Block`] the block and its halo.
+    pub fn input_shape(&self) -> &[usize] {
+        match &self.place {
+            Some(place) => &place.input_shape,
+            None => &self.shape,
+        }
     }
 
     /// How many outputs an execution writes: one per requested axis.
@@ -229,35 +495,53 @@ impl<'a, T: Element> Plan<'a, T> {
 
     /// Computes the gradient of `f` into `out`, as `numpy.gradient` would with the plan's
     /// options, bit for bit: `out[k]` receives the derivative along the k-th requested
-    /// axis. `f` and the outputs may have any layout (strides, negative ones included).
+    /// axis (with a [`Block`], the block of the whole array's derivative). `f` and the
+    /// outputs may have any layout (strides, negative ones included).
     ///
     /// # Errors
-    /// `InputShape` if `f`'s shape is not the plan's, `OutputCount` if `out` does not hold
-    /// one array per requested axis, `OutputShape` if an output's shape is not the plan's.
-    /// On error nothing is written.
+    /// `InputShape` if `f`'s shape is not [`Plan::input_shape`], `OutputCount` if `out`
+    /// does not hold one array per requested axis, `OutputShape` if an output's shape is
+    /// not [`Plan::shape`]. On error nothing is written.
     pub fn execute<D: Dimension>(
         &self,
         f: ArrayView<'_, T, D>,
         out: &mut [ArrayViewMut<'_, T::Out, D>],
     ) -> Result<(), GradError> {
         self.check_outputs(out.len())?;
-        if f.shape() != &self.shape[..] {
+        if f.shape() != self.input_shape() {
             return Err(GradError::InputShape {
                 shape: f.shape().to_vec(),
-                expected: self.shape.to_vec(),
+                expected: self.input_shape().to_vec(),
             });
         }
-        if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != f.shape()) {
+        let shape = &self.shape[..];
+        if let Some((output, o)) = out.iter().enumerate().find(|(_, o)| o.shape() != shape) {
             return Err(GradError::OutputShape {
                 output,
                 shape: o.shape().to_vec(),
                 expected: self.shape.to_vec(),
             });
         }
-        let threads = useful_threads(f.len(), self.threads);
-        self.jobs
-            .run(&f, out.iter_mut().map(|o| o.view_mut()), threads);
+        self.run(&f, out.iter_mut().map(|o| o.view_mut()));
         Ok(())
+    }
+
+    /// Computes checked arrays, placed in the global array if the plan is a block's.
+    fn run<'o, D: Dimension>(
+        &self,
+        f: &ArrayView<'_, T, D>,
+        out: impl Iterator<Item = ArrayViewMut<'o, T::Out, D>>,
+    ) {
+        let threads = useful_threads(f.len(), self.threads);
+        let whole: PerAxis<usize>;
+        let (f_start, out_start) = match &self.place {
+            Some(place) => (&place.f_start, &place.out_start),
+            None => {
+                whole = self.shape.iter().map(|_| 0).collect();
+                (&whole, &whole)
+            }
+        };
+        self.jobs.run(f, out, threads, f_start, out_start);
     }
 
     /// [`Plan::execute`] on a dense array and dense outputs given as slices of their
@@ -268,7 +552,9 @@ impl<'a, T: Element> Plan<'a, T> {
     /// permutation of its axes; each slice holds exactly `prod(shape)` elements.
     ///
     /// # Errors
-    /// `OutputCount` if `out` does not hold one slice per requested axis.
+    /// `OutputCount` if `out` does not hold one slice per requested axis; `InputShape` for
+    /// a [`Block`]'s plan whose input has a halo (its shape is not the outputs': use
+    /// [`Plan::execute`]).
     ///
     /// # Panics
     /// If the slices do not have that layout (the caller's contract).
@@ -284,8 +570,15 @@ impl<'a, T: Element> Plan<'a, T> {
             return Ok(());
         }
         let shape = &self.shape[..];
+        if self.input_shape() != shape {
+            return Err(GradError::InputShape {
+                shape: shape.to_vec(),
+                expected: self.input_shape().to_vec(),
+            });
+        }
         let threads = useful_threads(f.len(), self.threads);
-        if threads <= 1 && fused::sweep_dense(f, shape, strides, out, jobs) {
+        if threads <= 1 && self.place.is_none() && fused::sweep_dense(f, shape, strides, out, jobs)
+        {
             return Ok(());
         }
         // Threads, or more axes than the sweep takes: as views.
@@ -298,7 +591,7 @@ impl<'a, T: Element> Plan<'a, T> {
         let out = out
             .iter_mut()
             .map(|o| ArrayViewMutD::from_shape(dim(), o).expect(contract));
-        self.jobs.run(&f, out, threads);
+        self.run(&f, out);
         Ok(())
     }
 

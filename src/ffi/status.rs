@@ -125,6 +125,17 @@ pub enum grad_status {
     ///
     /// The `scheme` argument of `grad_options_set_scheme` is not a `grad_scheme` value.
     InvalidScheme = 20,
+    /// Invalid block.
+    ///
+    /// A block set by `grad_options_set_block` does not fit its global array: its `ndim`
+    /// differs from the plan's, or along some axis the block (`start` to `start + shape`)
+    /// or its halo reaches outside `0 .. global_shape`.
+    InvalidBlock = 21,
+    /// Halo too small.
+    ///
+    /// A block's halo along a differentiated axis is thinner than the stencil reads there
+    /// (`grad_block_halo` gives the widths needed).
+    HaloTooSmall = 22,
     /// Internal error in the gradient library (please report).
     ///
     /// A bug: a Rust panic was caught at the boundary. Please report it with the message
@@ -166,6 +177,8 @@ impl From<GradError> for Failure {
                 grad_status::InvalidEdgeOrder
             }
             GradError::AxisTooShort { .. } => grad_status::AxisTooShort,
+            GradError::InvalidBlock { .. } => grad_status::InvalidBlock,
+            GradError::HaloTooSmall { .. } => grad_status::HaloTooSmall,
             GradError::OutputCount { .. } => grad_status::OutputCount,
             GradError::InputShape { .. } | GradError::OutputShape { .. } => {
                 grad_status::ShapeMismatch
