@@ -56,9 +56,12 @@ static void status_messages(void) {
         {GRAD_STATUS_OUTPUT_TOO_SMALL, "too small"},
         {GRAD_STATUS_INVALID_LAYOUT, "layout"},
         {GRAD_STATUS_SHAPE_MISMATCH, "shape"},
+        {GRAD_STATUS_INVALID_SCHEME, "scheme"},
+        {GRAD_STATUS_INVALID_BLOCK, "block"},
+        {GRAD_STATUS_HALO_TOO_SMALL, "halo"},
         {GRAD_STATUS_PANIC, "internal error"},
     };
-    static const int32_t unknown[] = {-1, 20, 21, 42, 98, 100, 1000, INT32_MIN, INT32_MAX};
+    static const int32_t unknown[] = {-1, 23, 42, 98, 100, 1000, INT32_MIN, INT32_MAX};
     size_t i, j;
     for (i = 0; i < COUNT(known); i++) {
         const char *m = grad_status_message(known[i].code);

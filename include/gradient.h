@@ -9,7 +9,7 @@
 
 /** Version of the header: compare with grad_version() for the loaded library. */
 #define GRAD_VERSION_MAJOR 0
-#define GRAD_VERSION_MINOR 3
+#define GRAD_VERSION_MINOR 4
 #define GRAD_VERSION_PATCH 0
 /** (MAJOR << 16) | (MINOR << 8) | PATCH, as grad_version() returns. */
 #define GRAD_VERSION ((GRAD_VERSION_MAJOR << 16) | (GRAD_VERSION_MINOR << 8) | GRAD_VERSION_PATCH)
@@ -47,13 +47,16 @@
  *    the `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
  * 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND); for coordinates,
  *    their dtype (INVALID_DTYPE), then their array as stages 4 and 6 check the input's.
- * 4. Sizes: the element count and extent of the input's and then each output's shape
+ * 4. Sizes: for a plan with a block (`grad_options_set_block`), first the block against
+ *    the plan's shape (INVALID_BLOCK), which gives the input's shape (the block's with its
+ *    halo); the element count and extent of the input's and then each output's shape
  *    and strides (OVERFLOW); for `grad_gradient_f64` the output buffer (OVERFLOW,
  *    OUTPUT_TOO_SMALL).
- * 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
- *    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
- *    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks
- *    (stage 3 ran in `grad_options_set_spacing`).
+ * 5. numpy's checks, in numpy's order (with a block, on its global shape):
+ *    AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT, COORDINATES_LENGTH,
+ *    COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then OUT_OF_MEMORY
+ *    (coefficient tables), then HALO_TOO_SMALL (a block's halo). Stages 1 to 5 are what
+ *    `grad_plan_new` checks (stage 3 ran in `grad_options_set_spacing`).
  * 6. The data pointers, the input first, then each output in order: NULL_POINTER,
  *    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
  * 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks, after its own stages
@@ -195,6 +198,21 @@ enum grad_status
    * The `scheme` argument of `grad_options_set_scheme` is not a `grad_scheme` value.
    */
   GRAD_STATUS_INVALID_SCHEME = 20,
+  /**
+   * Invalid block.
+   *
+   * A block set by `grad_options_set_block` does not fit its global array: its `ndim`
+   * differs from the plan's, or along some axis the block (`start` to `start + shape`)
+   * or its halo reaches outside `0 .. global_shape`.
+   */
+  GRAD_STATUS_INVALID_BLOCK = 21,
+  /**
+   * Halo too small.
+   *
+   * A block's halo along a differentiated axis is thinner than the stencil reads there
+   * (`grad_block_halo` gives the widths needed).
+   */
+  GRAD_STATUS_HALO_TOO_SMALL = 22,
   /**
    * Internal error in the gradient library (please report).
    *
@@ -714,6 +732,76 @@ grad_status grad_options_set_edge_order(struct grad_options *options, int32_t ed
 grad_status grad_options_set_scheme(struct grad_options *options, int32_t scheme);
 
 /**
+ * Makes plans from these options compute one block of a larger ("global") array, from
+ * the block and a halo of its neighbouring samples: the block's outputs are the
+ * corresponding block of the whole array's gradient, bit for bit.
+ *
+ * Along each axis `k` (all counts in elements):
+ * - `global_shape[k]`: the global array's length;
+ * - `start[k]`: the global index of the block's first element; the block's length is the
+ *   `shape` given to `grad_plan_new`, which with a block is the outputs' shape;
+ * - `halo_before[k]`, `halo_after[k]`: the samples of the global array the input holds
+ *   before and after the block. The input given to `grad_plan_execute` is the block with
+ *   its halo, of shape `halo_before + shape + halo_after` (the plan's `strides` are its
+ *   strides); the halo lies inside the global array.
+ *
+ * Everything else is global: the spacing (coordinate arrays have the global axis's
+ * length), numpy's checks (on `global_shape`), and numpy's decisions over a whole axis. The
+ * halo must be at least what `grad_block_halo` answers for the block (wider is accepted).
+ * `ndim` 0 (the pointers may then be NULL) restores the default: the whole array.
+ * `grad_plan_new` checks the block against its shape: INVALID_BLOCK (at the start of stage
+ * 4) and HALO_TOO_SMALL (after numpy's checks, stage 5).
+ *
+ * Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+ * INVALID_NDIM (`ndim` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED (`global_shape`,
+ * `start`, `halo_before`, `halo_after`). On failure the options are unchanged.
+ *
+ * Thread-safety: must not run concurrently with any other use of the same object.
+ *
+ * # Safety
+ * `options` is NULL or a live options object; each array is NULL or holds `ndim`
+ * elements.
+ */
+grad_status grad_options_set_block(struct grad_options *options,
+                                   size_t ndim,
+                                   const size_t *global_shape,
+                                   const size_t *start,
+                                   const size_t *halo_before,
+                                   const size_t *halo_after);
+
+/**
+ * The halo a block needs: for a block of `shape` at global index `start` of an array of
+ * `global_shape` (each `ndim` elements), differentiated with `options` (NULL: the
+ * defaults; a block set in them is ignored), writes to `halo_before[k]` and
+ * `halo_after[k]` the samples needed before and after the block along each axis `k`, in
+ * elements: 0 along an axis not differentiated, where the block touches the global edge
+ * on that side, and for an empty block; otherwise the stencil's reach, 1 for the interior
+ * formula and up to 2 with `edge_order` 2 for a block of 1 or 2 samples next to a global
+ * edge (the edge formula reads 3 samples). The widths depend on the block's position,
+ * not on the spacing's values.
+ *
+ * Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+ * INVALID_NDIM, NULL_POINTER / MISALIGNED (`global_shape`, `start`, `shape`,
+ * `halo_before`, `halo_after`), INVALID_BLOCK (the block reaches outside the global
+ * array), then numpy's checks on `global_shape` (stage 5, as `grad_plan_new`: the axes,
+ * spacing and edge order of `options`) and OUT_OF_MEMORY. On failure nothing is written.
+ *
+ * Thread-safety: reentrant; `options` may be shared by concurrent calls.
+ *
+ * # Safety
+ * `options` is NULL or a live options object; `global_shape`, `start` and `shape` hold
+ * `ndim` readable elements, `halo_before` and `halo_after` `ndim` writable ones, not
+ * overlapping the others.
+ */
+grad_status grad_block_halo(const struct grad_options *options,
+                            size_t ndim,
+                            const size_t *global_shape,
+                            const size_t *start,
+                            const size_t *shape,
+                            size_t *halo_before,
+                            size_t *halo_after);
+
+/**
  * Sets the number of threads an execution may use: 0 or 1 for the calling thread only;
  * N > 1 for up to N threads, started and joined within each execution (no pool is kept),
  * at most one per `GRAD_ELEMENTS_PER_THREAD` elements. Results are bit-identical for
@@ -735,7 +823,10 @@ grad_status grad_options_set_threads(struct grad_options *options, size_t n_thre
  *
  * - `dtype`: a `grad_dtype`; the outputs' dtype is `grad_plan_output_dtype()`.
  * - `ndim`, `shape`, `strides`: as in `grad_gradient` (strides in elements, negative and
- *   zero allowed, NULL for C order).
+ *   zero allowed, NULL for C order). With a block in `options`
+ *   (`grad_options_set_block`), `shape` is the block's, which the outputs have, and
+ *   `strides` are the input's: the block with its halo, of shape `halo_before + shape +
+ *   halo_after` (NULL: C order of that shape).
  * - `out_strides`: NULL (every output C-contiguous), or `n_out * ndim` element strides,
  *   output by output, where `n_out` is the number of requested axes (the options' axes,
  *   or `ndim`).

@@ -14,10 +14,11 @@
 //! status, and on success write the same bits (see `Request::call`).
 
 use gradient::ffi::{
-    GRAD_MAX_NDIM, grad_gradient, grad_gradient_f64, grad_last_error, grad_options,
-    grad_options_free, grad_options_new, grad_options_set_axes, grad_options_set_edge_order,
-    grad_options_set_scheme, grad_options_set_spacing, grad_options_set_threads, grad_plan,
-    grad_plan_execute, grad_plan_free, grad_plan_new, grad_spacing, grad_status,
+    GRAD_MAX_NDIM, grad_block_halo, grad_gradient, grad_gradient_f64, grad_last_error,
+    grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
+    grad_options_set_block, grad_options_set_edge_order, grad_options_set_scheme,
+    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
+    grad_plan_free, grad_plan_new, grad_spacing, grad_status,
 };
 use std::ffi::{CStr, c_void};
 use std::ptr;
@@ -1631,6 +1632,11 @@ fn plan_api_handles_must_not_be_null_or_misaligned() {
             assert_eq!(grad_options_set_edge_order(options, 2), want);
             assert_eq!(grad_options_set_threads(options, 2), want);
             assert_eq!(grad_options_set_scheme(options, 1), want);
+            let none = ptr::null();
+            assert_eq!(
+                grad_options_set_block(options, 0, none, none, none, none),
+                want
+            );
             assert!(plan_row("grad_options_set_threads", want).contains("options"));
         }
         let shape = [3usize];
@@ -1815,4 +1821,302 @@ fn matlab_scheme_takes_a_length_one_axis_as_zero() {
         .map(|v| v.to_bits())
         .collect();
     assert_eq!(matlab, want);
+}
+
+// ------------------------------------ 21 INVALID_BLOCK, 22 HALO_TOO_SMALL, and block rows
+
+/// A block of a length-10 axis: the plan of the block of `len` samples at `start` with the
+/// halo `before` / `after` and `edge_order`, executed on an input of the block and its
+/// halo into a sentinel-filled output; the first failing status, the message, the output.
+fn block_plan(
+    ndim: usize,
+    (start, len, before, after): (usize, usize, usize, usize),
+    edge_order: i32,
+) -> (grad_status, String, Vec<u64>) {
+    let mut options: *mut grad_options = ptr::null_mut();
+    let mut plan: *mut grad_plan = ptr::null_mut();
+    let f: Vec<f64> = (0..10).map(|i| (i * i) as f64).collect();
+    let mut out = vec![SENTINEL; len];
+    let (global, shape) = ([10usize], [len]);
+    // SAFETY: valid pointers for what their counts describe (`ndim` is 0 or 1); everything
+    // made is freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        assert_eq!(
+            grad_options_set_edge_order(options, edge_order),
+            grad_status::Ok
+        );
+        let mut status = grad_options_set_block(
+            options,
+            1,
+            global.as_ptr(),
+            [start].as_ptr(),
+            [before].as_ptr(),
+            [after].as_ptr(),
+        );
+        assert_eq!(status, grad_status::Ok);
+        let shape = [shape[0], 1];
+        status = grad_plan_new(
+            &mut plan,
+            F64,
+            ndim,
+            shape.as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            options,
+        );
+        if status == grad_status::Ok {
+            let outs = [out.as_mut_ptr().cast::<c_void>()];
+            let input = f[start - before..].as_ptr().cast();
+            status = grad_plan_execute(plan, input, outs.as_ptr(), 1);
+        }
+        let message = last_error();
+        grad_plan_free(plan);
+        grad_options_free(options);
+        (status, message, out)
+    }
+}
+
+#[test]
+fn block_outside_its_global_array() {
+    for (case, ndim, want) in [
+        ((8, 3, 0, 0), 1, "covers 8..8+3 of a global length 10"),
+        (
+            (2, 3, 3, 1),
+            1,
+            "halo_before 3 reaches before the global start",
+        ),
+        ((2, 3, 1, 6), 1, "halo_after 6 reaches past the global end"),
+        (
+            (2, 3, 1, 1),
+            2,
+            "global_shape has 1 entries but the block has 2 axes",
+        ),
+    ] {
+        let (status, message, out) = block_plan(ndim, case, 1);
+        println!("| {} | {status:?} | {message} |", status as i32);
+        assert_eq!(status, grad_status::InvalidBlock);
+        assert!(message.contains(want), "{message}");
+        assert!(out.iter().all(|&v| v == SENTINEL));
+    }
+}
+
+#[test]
+fn block_halo_thinner_than_the_stencil_reads() {
+    for (case, edge_order, want) in [
+        (
+            (2, 3, 0, 1),
+            1,
+            "axis 0 has 0 halo samples before the block but the stencil reads 1",
+        ),
+        (
+            (2, 3, 1, 0),
+            1,
+            "0 halo samples after the block but the stencil reads 1",
+        ),
+        (
+            (0, 1, 0, 1),
+            2,
+            "1 halo samples after the block but the stencil reads 2",
+        ),
+        (
+            (9, 1, 1, 0),
+            2,
+            "1 halo samples before the block but the stencil reads 2",
+        ),
+    ] {
+        let (status, message, out) = block_plan(1, case, edge_order);
+        println!("| {} | {status:?} | {message} |", status as i32);
+        assert_eq!(status, grad_status::HaloTooSmall);
+        assert!(message.contains(want), "{message}");
+        assert!(out.iter().all(|&v| v == SENTINEL));
+    }
+    // Enough halo, or more: numpy's bits for f = i^2 (interior 2i, edges 1 and 17).
+    for (case, edge_order, want) in [
+        ((2, 3, 1, 1), 1, vec![4.0, 6.0, 8.0]),
+        ((0, 1, 0, 2), 2, vec![0.0]),
+        ((9, 1, 3, 0), 1, vec![17.0]),
+        ((9, 1, 2, 0), 2, vec![18.0]),
+    ] {
+        let (status, message, out) = block_plan(1, case, edge_order);
+        assert_eq!(status, grad_status::Ok, "{message}");
+        let want: Vec<u64> = want.iter().map(|v: &f64| v.to_bits()).collect();
+        assert_eq!(out, want, "{case:?}");
+    }
+}
+
+#[test]
+fn block_checks_come_in_the_documented_order() {
+    // INVALID_BLOCK (start of stage 4) before OVERFLOW (the input's size, stage 4), and
+    // numpy's AXIS_TOO_SHORT (stage 5) before HALO_TOO_SMALL.
+    let mut options: *mut grad_options = ptr::null_mut();
+    let mut plan: *mut grad_plan = ptr::null_mut();
+    let (global, start, zero, two) = ([2usize], [0usize], [0usize], [2usize]);
+    // SAFETY: valid pointers for what their counts describe; everything made is freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        let block = |before: &[usize; 1]| {
+            grad_options_set_block(
+                options,
+                1,
+                global.as_ptr(),
+                start.as_ptr(),
+                zero.as_ptr(),
+                before.as_ptr(),
+            )
+        };
+        assert_eq!(block(&two), grad_status::Ok); // halo after reaches past the end
+        let huge = [isize::MAX];
+        let shape = [1usize];
+        let s = grad_plan_new(
+            &mut plan,
+            F64,
+            1,
+            shape.as_ptr(),
+            huge.as_ptr(),
+            ptr::null(),
+            options,
+        );
+        assert_eq!(s, grad_status::InvalidBlock, "{}", last_error());
+        assert_eq!(block(&zero), grad_status::Ok); // no halo: too thin
+        assert_eq!(grad_options_set_edge_order(options, 2), grad_status::Ok);
+        let s = grad_plan_new(
+            &mut plan,
+            F64,
+            1,
+            shape.as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            options,
+        );
+        assert_eq!(s, grad_status::AxisTooShort, "{}", last_error());
+        assert_eq!(grad_options_set_edge_order(options, 1), grad_status::Ok);
+        let s = grad_plan_new(
+            &mut plan,
+            F64,
+            1,
+            shape.as_ptr(),
+            ptr::null(),
+            ptr::null(),
+            options,
+        );
+        assert_eq!(s, grad_status::HaloTooSmall, "{}", last_error());
+        assert!(plan.is_null(), "plan_out written on failure");
+        grad_options_free(options);
+    }
+}
+
+#[test]
+fn block_setter_and_halo_query_arguments() {
+    let mut options: *mut grad_options = ptr::null_mut();
+    let (global, start, len) = ([10usize, 4], [3usize, 0], [2usize, 4]);
+    let (mut before, mut after) = ([77usize; 2], [77usize; 2]);
+    let misaligned = ptr::without_provenance_mut::<usize>(1);
+    // SAFETY: NULL, misaligned and oversized arguments are rejected before use; the rest
+    // are valid for `ndim` elements; everything made is freed.
+    unsafe {
+        assert_eq!(grad_options_new(&mut options), grad_status::Ok);
+        let s = grad_options_set_block(
+            options,
+            GRAD_MAX_NDIM + 1,
+            ptr::null(),
+            ptr::null(),
+            ptr::null(),
+            ptr::null(),
+        );
+        assert_eq!(s, grad_status::InvalidNdim);
+        assert!(plan_row("grad_options_set_block", s).contains("ndim is 65"));
+        let s = grad_options_set_block(
+            options,
+            2,
+            global.as_ptr(),
+            start.as_ptr(),
+            ptr::null(),
+            start.as_ptr(),
+        );
+        assert_eq!(s, grad_status::NullPointer);
+        assert!(plan_row("grad_options_set_block", s).contains("halo_before is NULL"));
+        let s = grad_options_set_block(
+            options,
+            2,
+            global.as_ptr(),
+            misaligned,
+            start.as_ptr(),
+            start.as_ptr(),
+        );
+        assert_eq!(s, grad_status::Misaligned);
+        assert!(plan_row("grad_options_set_block", s).contains("start is not aligned"));
+        let after_ptr = after.as_mut_ptr();
+        let query = |options: *const grad_options, ndim, g: *const usize, b: *mut usize| {
+            grad_block_halo(options, ndim, g, start.as_ptr(), len.as_ptr(), b, after_ptr)
+        };
+        let bad_options = ptr::without_provenance::<grad_options>(1);
+        let (g, b) = (global.as_ptr(), before.as_mut_ptr());
+        let short = [2usize, 4];
+        let cases: [(_, usize, _, _, &str, grad_status); 6] = [
+            (
+                bad_options,
+                2,
+                g,
+                b,
+                "options is not aligned",
+                grad_status::Misaligned,
+            ),
+            (options, 0, g, b, "ndim is 0", grad_status::InvalidNdim),
+            (
+                options,
+                2,
+                ptr::null(),
+                b,
+                "global_shape is NULL",
+                grad_status::NullPointer,
+            ),
+            (
+                options,
+                2,
+                g,
+                ptr::null_mut(),
+                "halo_before is NULL",
+                grad_status::NullPointer,
+            ),
+            (
+                options,
+                2,
+                g,
+                misaligned,
+                "halo_before is not aligned",
+                grad_status::Misaligned,
+            ),
+            (
+                options,
+                2,
+                short.as_ptr(),
+                b,
+                "covers 3..3+2 of a global length 2",
+                grad_status::InvalidBlock,
+            ),
+        ];
+        for (o, ndim, g, b, want, expected) in cases {
+            let status = query(o, ndim, g, b);
+            let message = plan_row("grad_block_halo", status);
+            assert_eq!(status, expected, "{message}");
+            assert!(message.contains(want), "{message}");
+            assert_eq!((before, after), ([77; 2], [77; 2]), "written on failure");
+        }
+        // numpy's checks, on the global shape.
+        assert_eq!(
+            grad_options_set_axes(options, [2].as_ptr(), 1),
+            grad_status::Ok
+        );
+        let s = query(options, 2, global.as_ptr(), before.as_mut_ptr());
+        assert_eq!(s, grad_status::AxisOutOfBounds);
+        assert_eq!(
+            grad_options_set_axes(options, [0].as_ptr(), 1),
+            grad_status::Ok
+        );
+        let s = query(options, 2, global.as_ptr(), before.as_mut_ptr());
+        assert_eq!(s, grad_status::Ok);
+        assert_eq!((before, after), ([1, 0], [1, 0]), "axis 0 only");
+        grad_options_free(options);
+    }
 }

@@ -152,6 +152,10 @@ c_program!(
     test_scheme => Build::c("c_tests/test_scheme.c").flags(&["-lm"])
 );
 c_program!(
+    /// Blocks with halos: stitched blocks give the whole array's bits; halo widths; errors.
+    test_blocks => Build::c("c_tests/test_blocks.c")
+);
+c_program!(
     /// The header compiled and used as C++11.
     header_cxx => Build::cxx("c_tests/header_cxx.cpp")
 );

@@ -5,11 +5,14 @@
 //!   for them (empty, rejected, inside the buffer, or a lie);
 //! - [`reference`](mod@reference): an independent, element-by-element `numpy.gradient`;
 //! - [`harness`]: a call's arguments, the statuses it may return, and the checks after it;
-//! - [`valid`] and [`hostile`]: the decoders of the two targets.
+//! - [`valid`] and [`hostile`]: the decoders of the two targets of the one-call functions
+//!   and the plan API;
+//! - [`blocks`]: the third target's cases, blocks with halos, and their checks.
 //!
-//! The targets (`fuzz_targets/`) only call [`valid::run`] or [`hostile::run`]; the seed
+//! The targets (`fuzz_targets/`) only decode a case and run it; the seed
 //! generator (`examples/gen_seeds.rs`) uses the decoders to pick varied inputs.
 
+pub mod blocks;
 pub mod harness;
 pub mod hostile;
 pub mod memory;

@@ -267,6 +267,10 @@ pub mod status {
     pub const INVALID_LAYOUT: i32 = 18;
     /// `GRAD_STATUS_INVALID_SCHEME`.
     pub const INVALID_SCHEME: i32 = 20;
+    /// `GRAD_STATUS_INVALID_BLOCK`.
+    pub const INVALID_BLOCK: i32 = 21;
+    /// `GRAD_STATUS_HALO_TOO_SMALL`.
+    pub const HALO_TOO_SMALL: i32 = 22;
     /// Caught panic: always a bug.
     pub const PANIC: i32 = 99;
 }

@@ -360,9 +360,9 @@ impl<'a, T: Element> Plan<'a, T> {
     /// With a block, first `InvalidBlock`. Then every error of numpy.gradient, in numpy's
     /// order, for an array of `shape` or the block's global shape (see [`GradError`]):
     /// `AxisOutOfBounds`, `RepeatedAxis`, `SpacingCount`, `CoordinatesLength`,
-    /// `CoordinatesTooShort`, `EdgeOrder`, `AxisTooShort`; with a block, `HaloTooSmall`;
-    /// and `OutOfMemory` if a coefficient table (one entry per point of a non-uniform
-    /// axis) cannot be allocated. Under [`Scheme::Matlab`], `SchemeEdgeOrder` replaces
+    /// `CoordinatesTooShort`, `EdgeOrder`, `AxisTooShort`; `OutOfMemory` if a coefficient
+    /// table (one entry per point of a non-uniform axis) cannot be allocated; with a
+    /// block, last, `HaloTooSmall`. Under [`Scheme::Matlab`], `SchemeEdgeOrder` replaces
     /// `EdgeOrder` and there is no `AxisTooShort`.
     pub fn new(shape: &[usize], options: &Options<'a>) -> Result<Self, GradError> {
         let mut plan = Plan::empty(shape, options.threads);

@@ -11,7 +11,7 @@ use super::status::{Failure, grad_status};
 use super::types::{GRAD_MAX_NDIM, grad_dtype, grad_spacing, grad_spacing_kind};
 use super::validate::{self, Span, Strided, c_strides};
 use super::view;
-use ndgradient::{Coordinates, Element, Plan, Scheme, Spacing};
+use ndgradient::{Coordinates, Element, Options, Plan, Spacing};
 use num_complex::Complex;
 use std::fmt::Display;
 
@@ -301,16 +301,9 @@ where
 pub(crate) fn typed_plan<'a>(
     dtype: grad_dtype,
     shape: &[usize],
-    spacing: &[Spacing<'a>],
-    axes: Option<&[isize]>,
-    (edge_order, scheme): (i32, Scheme),
-    threads: usize,
+    options: &Options<'a>,
 ) -> Result<Box<dyn TypedPlan + 'a>, Failure> {
-    with_dtype!(dtype, T => {
-        let mut plan = Plan::<T>::empty(shape, threads);
-        plan.fill_scheme(spacing, axes, edge_order, scheme)?;
-        Ok(Box::new(plan))
-    })
+    with_dtype!(dtype, T => Ok(Box::new(Plan::<T>::new(shape, options)?)))
 }
 
 /// The arrays of a call as its arguments describe them, checked through stage 4:
@@ -320,7 +313,10 @@ pub(crate) fn typed_plan<'a>(
 #[derive(Debug)]
 pub(crate) struct Arrays {
     dtype: grad_dtype,
+    /// The input's shape: the outputs' `shape`, or a block's with its halo.
+    input_shape: PerAxis<usize>,
     shape: PerAxis<usize>,
+    /// The input's strides.
     strides: PerAxis<isize>,
     /// The C-order strides of `shape` (for outputs without strides of their own).
     c_order: PerAxis<isize>,
@@ -336,19 +332,21 @@ pub(crate) struct Arrays {
 }
 
 impl Arrays {
-    /// Stage 4: the sizes of the input, then of each of the `n_out` outputs (the requested
-    /// axes). `strides` `None` means C order.
+    /// Stage 4: the sizes of the input (of `input_shape` and `strides`, `None` meaning C
+    /// order), then of each of the `n_out` outputs (the requested axes) of `shape`. The two
+    /// shapes differ only for a block with a halo.
     pub(crate) fn new(
         dtype: grad_dtype,
+        input_shape: PerAxis<usize>,
         shape: PerAxis<usize>,
         strides: Option<PerAxis<isize>>,
         outputs: OutputStrides,
         n_out: usize,
     ) -> Result<Self, Failure> {
         let c_order = c_strides(&shape);
-        let strides = strides.unwrap_or_else(|| c_order.clone());
+        let strides = strides.unwrap_or_else(|| c_strides(&input_shape));
         let out_strides = |k| output_strides(&outputs, &c_order, &strides, shape.len(), k);
-        let input_span = validate::size(&shape, &strides, dtype.layout().0, &"f")?;
+        let input_span = validate::size(&input_shape, &strides, dtype.layout().0, &"f")?;
         let mut output_spans = PerAxis::new();
         for k in 0..n_out {
             // Outputs laid out alike (the usual case) share their span.
@@ -362,14 +360,16 @@ impl Arrays {
             };
             output_spans.push(span);
         }
-        let dense = validate::dense_alike(
-            &shape,
-            &strides,
-            (0..n_out).map(out_strides),
-            dtype.layout().0,
-        );
+        let dense = input_shape == shape
+            && validate::dense_alike(
+                &shape,
+                &strides,
+                (0..n_out).map(out_strides),
+                dtype.layout().0,
+            );
         Ok(Arrays {
             dtype,
+            input_shape,
             shape,
             strides,
             c_order,
@@ -381,7 +381,7 @@ impl Arrays {
         })
     }
 
-    /// The shape of the input and of every output.
+    /// The shape of every output (and of the input, but for a block with a halo).
     pub(crate) fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -390,7 +390,7 @@ impl Arrays {
     #[inline(always)]
     pub(crate) fn input_at(&self, f: usize) -> Result<Strided<'_>, Failure> {
         let (layout, span) = (self.dtype.layout(), self.input_span);
-        Strided::placed(f, &self.shape, &self.strides, layout, span, &"f")
+        Strided::placed(f, &self.input_shape, &self.strides, layout, span, &"f")
     }
 
     /// The strides of output `k`.
@@ -663,9 +663,21 @@ pub(crate) unsafe fn borrow<'p, T: Copy>(
     len: usize,
     name: &dyn Display,
 ) -> Result<&'p [T], Failure> {
-    validate::non_null(ptr, len, name)?;
+    array_arg(ptr, len, name)?;
     if len == 0 {
         return Ok(&[]);
+    }
+    // SAFETY: non-NULL and aligned (checked above), `len` readable elements (the caller's
+    // contract), total size within isize (checked above).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Stage 2 for an argument array of `len` elements at `ptr`, read or written: NULL
+/// (allowed only when `len` is 0), then alignment, then size; nothing is read.
+pub(crate) fn array_arg<T>(ptr: *const T, len: usize, name: &dyn Display) -> Result<(), Failure> {
+    validate::non_null(ptr, len, name)?;
+    if len == 0 {
+        return Ok(());
     }
     if (ptr as usize) % align_of::<T>() != 0 {
         return Err(Failure::new(
@@ -682,7 +694,5 @@ pub(crate) unsafe fn borrow<'p, T: Copy>(
             format!("{name}: {len} elements do not fit in memory"),
         ));
     }
-    // SAFETY: non-NULL and aligned (checked above), `len` readable elements (the caller's
-    // contract), total size within isize (checked above).
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+    Ok(())
 }

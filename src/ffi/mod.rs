@@ -28,10 +28,10 @@ mod validate;
 mod view;
 
 pub use plan::{
-    grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
-    grad_options_set_edge_order, grad_options_set_scheme, grad_options_set_spacing,
-    grad_options_set_threads, grad_plan, grad_plan_execute, grad_plan_free, grad_plan_new,
-    grad_plan_output_count, grad_plan_output_dtype,
+    grad_block_halo, grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
+    grad_options_set_block, grad_options_set_edge_order, grad_options_set_scheme,
+    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
+    grad_plan_free, grad_plan_new, grad_plan_output_count, grad_plan_output_dtype,
 };
 pub use status::grad_status;
 pub use types::{
@@ -146,7 +146,7 @@ pub unsafe extern "C" fn grad_gradient(
         // readable, and not written, for the call, which the views do not outlive.
         let steps: PerAxis<Spacing<'_>> = args.iter().map(|&a| unsafe { a.to_core() }).collect();
         // Stages 4 and 5.
-        let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
+        let arrays = Arrays::new(dtype, shape.clone(), shape, strides, outputs, n_out)?;
         let options = (&steps[..], axes.as_deref(), edge_order, n_threads);
         // Stages 6 and 7, and the computation.
         let coordinates = args.iter().enumerate().filter_map(|(i, a)| match a {
@@ -225,7 +225,14 @@ pub unsafe extern "C" fn grad_gradient_f64(
             false => validate::c_strides(&shape),
         };
         let (dtype, outputs) = (grad_dtype::F64, OutputStrides::LikeInput);
-        let arrays = Arrays::new(dtype, shape, Some(input_strides), outputs, ndim)?;
+        let arrays = Arrays::new(
+            dtype,
+            shape.clone(),
+            shape,
+            Some(input_strides),
+            outputs,
+            ndim,
+        )?;
         let itemsize = size_of::<f64>();
         let count: usize = arrays.shape().iter().product(); // fits: checked by `Arrays::new`
         // `count` doubles fit in isize::MAX bytes; `ndim` times that may not.

@@ -12,7 +12,7 @@ use super::types::{grad_dtype, grad_scheme, grad_spacing};
 use super::validate;
 use libc::c_void;
 use ndarray::ArrayView1;
-use ndgradient::{CoordinateValues, Coordinates, Scheme, Spacing};
+use ndgradient::{Block, CoordinateValues, Coordinates, Options, Scheme, Spacing};
 use std::sync::Arc;
 
 /// Options of a plan: spacing, axes, edge order, threads, and whatever options come
@@ -39,6 +39,8 @@ pub struct grad_options {
     edge_order: i32,
     threads: usize,
     scheme: Scheme,
+    /// `None`: the whole array.
+    block: Option<Block>,
 }
 
 impl grad_options {
@@ -50,8 +52,39 @@ impl grad_options {
             edge_order: 1,
             threads: 1,
             scheme: Scheme::Numpy,
+            block: None,
         }
     }
+
+    /// The options without the block, as the core takes them, viewing `spacing` (the
+    /// core's form of `self.spacing`).
+    fn core<'s>(&self, spacing: &[Spacing<'s>]) -> Options<'s> {
+        let options = Options::new()
+            .spacing(spacing)
+            .edge_order(self.edge_order)
+            .scheme(self.scheme)
+            .threads(self.threads);
+        match &self.axes {
+            Some(axes) => options.axes(axes),
+            None => options,
+        }
+    }
+}
+
+/// The options behind a handle that may be NULL (the defaults, made in `defaults`).
+///
+/// # Safety
+/// `options` is NULL or a live options object, only read during the borrow.
+unsafe fn options_or_defaults(
+    options: *const grad_options,
+    defaults: &mut Option<grad_options>,
+) -> Result<&grad_options, Failure> {
+    if options.is_null() {
+        return Ok(defaults.insert(grad_options::defaults()));
+    }
+    handle(options, "options")?;
+    // SAFETY: a live options object (contract), only read.
+    Ok(unsafe { &*options })
 }
 
 /// A spacing argument, its coordinates copied (by the core's
@@ -332,6 +365,129 @@ pub unsafe extern "C" fn grad_options_set_scheme(
     })
 }
 
+/// Makes plans from these options compute one block of a larger ("global") array, from
+/// the block and a halo of its neighbouring samples: the block's outputs are the
+/// corresponding block of the whole array's gradient, bit for bit.
+///
+/// Along each axis `k` (all counts in elements):
+/// - `global_shape[k]`: the global array's length;
+/// - `start[k]`: the global index of the block's first element; the block's length is the
+///   `shape` given to `grad_plan_new`, which with a block is the outputs' shape;
+/// - `halo_before[k]`, `halo_after[k]`: the samples of the global array the input holds
+///   before and after the block. The input given to `grad_plan_execute` is the block with
+///   its halo, of shape `halo_before + shape + halo_after` (the plan's `strides` are its
+///   strides); the halo lies inside the global array.
+///
+/// Everything else is global: the spacing (coordinate arrays have the global axis's
+/// length), numpy's checks (on `global_shape`), and numpy's decisions over a whole axis. The
+/// halo must be at least what `grad_block_halo` answers for the block (wider is accepted).
+/// `ndim` 0 (the pointers may then be NULL) restores the default: the whole array.
+/// `grad_plan_new` checks the block against its shape: INVALID_BLOCK (at the start of stage
+/// 4) and HALO_TOO_SMALL (after numpy's checks, stage 5).
+///
+/// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+/// INVALID_NDIM (`ndim` above `GRAD_MAX_NDIM`), NULL_POINTER / MISALIGNED (`global_shape`,
+/// `start`, `halo_before`, `halo_after`). On failure the options are unchanged.
+///
+/// Thread-safety: must not run concurrently with any other use of the same object.
+///
+/// # Safety
+/// `options` is NULL or a live options object; each array is NULL or holds `ndim`
+/// elements.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_options_set_block(
+    options: *mut grad_options,
+    ndim: usize,
+    global_shape: *const usize,
+    start: *const usize,
+    halo_before: *const usize,
+    halo_after: *const usize,
+) -> grad_status {
+    boundary::status(|| {
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_mut(options) }?;
+        if ndim != 0 {
+            validate::ndim(ndim)?;
+        }
+        // SAFETY: each array holds `ndim` elements (contract); checked by `borrow`.
+        let [global_shape, start, halo_before, halo_after] = unsafe {
+            [
+                borrow(global_shape, ndim, &"global_shape")?,
+                borrow(start, ndim, &"start")?,
+                borrow(halo_before, ndim, &"halo_before")?,
+                borrow(halo_after, ndim, &"halo_after")?,
+            ]
+        };
+        options.block =
+            (ndim != 0).then(|| Block::new(global_shape, start, halo_before, halo_after));
+        Ok(())
+    })
+}
+
+/// The halo a block needs: for a block of `shape` at global index `start` of an array of
+/// `global_shape` (each `ndim` elements), differentiated with `options` (NULL: the
+/// defaults; a block set in them is ignored), writes to `halo_before[k]` and
+/// `halo_after[k]` the samples needed before and after the block along each axis `k`, in
+/// elements: 0 along an axis not differentiated, where the block touches the global edge
+/// on that side, and for an empty block; otherwise the stencil's reach, 1 for the interior
+/// formula and up to 2 with `edge_order` 2 for a block of 1 or 2 samples next to a global
+/// edge (the edge formula reads 3 samples). The widths depend on the block's position,
+/// not on the spacing's values.
+///
+/// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),
+/// INVALID_NDIM, NULL_POINTER / MISALIGNED (`global_shape`, `start`, `shape`,
+/// `halo_before`, `halo_after`), INVALID_BLOCK (the block reaches outside the global
+/// array), then numpy's checks on `global_shape` (stage 5, as `grad_plan_new`: the axes,
+/// spacing and edge order of `options`) and OUT_OF_MEMORY. On failure nothing is written.
+///
+/// Thread-safety: reentrant; `options` may be shared by concurrent calls.
+///
+/// # Safety
+/// `options` is NULL or a live options object; `global_shape`, `start` and `shape` hold
+/// `ndim` readable elements, `halo_before` and `halo_after` `ndim` writable ones, not
+/// overlapping the others.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grad_block_halo(
+    options: *const grad_options,
+    ndim: usize,
+    global_shape: *const usize,
+    start: *const usize,
+    shape: *const usize,
+    halo_before: *mut usize,
+    halo_after: *mut usize,
+) -> grad_status {
+    boundary::status(|| {
+        let mut defaults = None;
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_or_defaults(options, &mut defaults) }?;
+        validate::ndim(ndim)?;
+        // SAFETY: each array holds `ndim` elements (contract); checked by `copy`.
+        let [global_shape, start, shape] = unsafe {
+            [
+                copy(global_shape, ndim, &"global_shape")?,
+                copy(start, ndim, &"start")?,
+                copy(shape, ndim, &"shape")?,
+            ]
+        };
+        call::array_arg(halo_before, ndim, &"halo_before")?;
+        call::array_arg(halo_after, ndim, &"halo_after")?;
+        // SAFETY: the views borrow `options.spacing`, alive and unchanged for the call.
+        let spacing: PerAxis<Spacing<'_>> = options
+            .spacing
+            .iter()
+            .map(|s| unsafe { s.to_core() })
+            .collect();
+        let (before, after) =
+            ndgradient::block_halo(&global_shape, &start, &shape, &options.core(&spacing))?;
+        // SAFETY: `ndim` writable elements each (contract), checked non-NULL and aligned.
+        unsafe {
+            std::ptr::copy_nonoverlapping(before.as_ptr(), halo_before, ndim);
+            std::ptr::copy_nonoverlapping(after.as_ptr(), halo_after, ndim);
+        }
+        Ok(())
+    })
+}
+
 /// Sets the number of threads an execution may use: 0 or 1 for the calling thread only;
 /// N > 1 for up to N threads, started and joined within each execution (no pool is kept),
 /// at most one per `GRAD_ELEMENTS_PER_THREAD` elements. Results are bit-identical for
@@ -361,7 +517,10 @@ pub unsafe extern "C" fn grad_options_set_threads(
 ///
 /// - `dtype`: a `grad_dtype`; the outputs' dtype is `grad_plan_output_dtype()`.
 /// - `ndim`, `shape`, `strides`: as in `grad_gradient` (strides in elements, negative and
-///   zero allowed, NULL for C order).
+///   zero allowed, NULL for C order). With a block in `options`
+///   (`grad_options_set_block`), `shape` is the block's, which the outputs have, and
+///   `strides` are the input's: the block with its halo, of shape `halo_before + shape +
+///   halo_after` (NULL: C order of that shape).
 /// - `out_strides`: NULL (every output C-contiguous), or `n_out * ndim` element strides,
 ///   output by output, where `n_out` is the number of requested axes (the options' axes,
 ///   or `ndim`).
@@ -392,18 +551,9 @@ pub unsafe extern "C" fn grad_plan_new(
         handle(plan_out, "plan_out")?;
         let dtype = grad_dtype::from_tag(dtype, &"dtype")?;
         validate::ndim(ndim)?;
-        let defaults;
-        let options = match options.is_null() {
-            true => {
-                defaults = grad_options::defaults();
-                &defaults
-            }
-            false => {
-                handle(options, "options")?;
-                // SAFETY: a live options object (contract), only read here.
-                unsafe { &*options }
-            }
-        };
+        let mut defaults = None;
+        // SAFETY: forwarded contract.
+        let options = unsafe { options_or_defaults(options, &mut defaults) }?;
         let n_out = options.axes.as_ref().map_or(ndim, |a| a.len());
         // Stage 2: each pointer holds the number of elements this function's contract gives
         // (n_out <= GRAD_MAX_NDIM, as `grad_options_set_axes` checked).
@@ -419,17 +569,13 @@ pub unsafe extern "C" fn grad_plan_new(
         // an Arc's contents are never mutated here) for longer than `plan`, dropped first.
         let spacing: PerAxis<Spacing<'static>> =
             held.iter().map(|s| unsafe { s.to_core() }).collect();
-        let arrays = Arrays::new(dtype, shape, strides, outputs, n_out)?;
-        let axes = options.axes.as_deref();
-        let (edge_order, threads) = (options.edge_order, options.threads);
-        let plan = call::typed_plan(
-            dtype,
-            arrays.shape(),
-            &spacing,
-            axes,
-            (edge_order, options.scheme),
-            threads,
-        )?;
+        let input_shape = match &options.block {
+            Some(block) => PerAxis::from_vec(block.input_shape(&shape)?),
+            None => shape.clone(),
+        };
+        let arrays = Arrays::new(dtype, input_shape, shape, strides, outputs, n_out)?;
+        let core = options.core(&spacing).block(options.block.clone());
+        let plan = call::typed_plan(dtype, arrays.shape(), &core)?;
         let plan = Box::into_raw(Box::new(grad_plan {
             arrays,
             plan,

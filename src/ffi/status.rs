@@ -22,13 +22,16 @@ use std::ffi::{CStr, CString};
 ///    the `out` list, `out_strides`): NULL_POINTER, then MISALIGNED.
 /// 3. Each spacing entry, in order: its kind (INVALID_SPACING_KIND); for coordinates,
 ///    their dtype (INVALID_DTYPE), then their array as stages 4 and 6 check the input's.
-/// 4. Sizes: the element count and extent of the input's and then each output's shape
+/// 4. Sizes: for a plan with a block (`grad_options_set_block`), first the block against
+///    the plan's shape (INVALID_BLOCK), which gives the input's shape (the block's with its
+///    halo); the element count and extent of the input's and then each output's shape
 ///    and strides (OVERFLOW); for `grad_gradient_f64` the output buffer (OVERFLOW,
 ///    OUTPUT_TOO_SMALL).
-/// 5. numpy's checks, in numpy's order: AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT,
-///    COORDINATES_LENGTH, COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then
-///    OUT_OF_MEMORY (coefficient tables). Stages 1 to 5 are what `grad_plan_new` checks
-///    (stage 3 ran in `grad_options_set_spacing`).
+/// 5. numpy's checks, in numpy's order (with a block, on its global shape):
+///    AXIS_OUT_OF_BOUNDS, REPEATED_AXIS, SPACING_COUNT, COORDINATES_LENGTH,
+///    COORDINATES_TOO_SHORT, INVALID_EDGE_ORDER, AXIS_TOO_SHORT; then OUT_OF_MEMORY
+///    (coefficient tables), then HALO_TOO_SMALL (a block's halo). Stages 1 to 5 are what
+///    `grad_plan_new` checks (stage 3 ran in `grad_options_set_spacing`).
 /// 6. The data pointers, the input first, then each output in order: NULL_POINTER,
 ///    MISALIGNED, then OVERFLOW (the array would reach beyond the address space there).
 /// 7. OVERLAP. Stages 6 and 7 are what `grad_plan_execute` checks, after its own stages

@@ -284,7 +284,7 @@ PROTOTYPES = {
 #: The ABI versions (major, minor) of libgradient this binding is written for: the
 #: ``grad_version()`` of the loaded library must be one of them. Before 1.0 a new minor
 #: version may change the ABI, so each is named; 0.2 introduced the plans it calls.
-SUPPORTED_ABI = ((0, 2), (0, 3))
+SUPPORTED_ABI = ((0, 2), (0, 3), (0, 4))
 
 
 def _abi_version(version: int) -> tuple[int, int, int]:
