@@ -83,7 +83,7 @@ fn blocks_over_2_3_and_4_ranks_equal_the_whole_array_bit_for_bit() {
     // 6 layouts (2 of them need 3 ranks or more) of 7 cases each.
     for (ranks, cases) in [(2, 28), (3, 42), (4, 42)] {
         let output = program
-            .check(mpiexec(&program, ranks, ranks))
+            .check(mpiexec(program, ranks, ranks))
             .unwrap_or_else(|message| panic!("{message}"));
         let text = stdout(&output);
         let prefix = format!("[{ranks} ranks] ");
@@ -111,7 +111,7 @@ fn a_rank_count_other_than_the_one_asked_for_is_refused() {
     let Some(program) = mpi_program() else {
         return;
     };
-    let output = mpiexec(&program, 2, 3)
+    let output = mpiexec(program, 2, 3)
         .output()
         .expect("mpiexec.mpich starts");
     assert_eq!(
