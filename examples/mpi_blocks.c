@@ -10,16 +10,17 @@
  * memcmp against one grad_gradient call on the whole array: they must be equal bit for
  * bit. One line is printed per case; the exit status is 1 if any case differs.
  *
- * The decompositions are any tiling of the array by boxes, one per rank: split along one
- * axis, or along two (two rows of ranks, each row split along a second axis: a 2-D
- * process grid when the rank count is even, a brick layout when it is odd), with uneven
- * widths that include blocks 1 sample wide at a global edge. With edge_order 2 such a block
- * needs 2 halo cells, which may belong to a rank that is not its neighbour: the owner of
- * every halo cell is found from the decomposition (every rank knows every block), so no
- * split is restricted. A rank sends to each other rank the part of its block that lies in
- * that rank's halo (often nothing: then it sends no message). Looking at every other rank
- * costs a little local arithmetic per rank, nothing on the network; a code on thousands
- * of ranks would keep the list of the few ranks whose blocks meet its halo instead.
+ * The exchange works for any tiling of the array by boxes, one per rank (1 to 8 ranks
+ * here). The tilings tried split along one axis, or along two (two rows of ranks, each row
+ * split along a second axis: a 2-D process grid when the rank count is even, a brick
+ * layout when it is odd; 3 ranks or more), with uneven widths that include blocks 1 sample
+ * wide at a global edge. With edge_order 2 such a block needs 2 halo cells, which may
+ * belong to a rank that is not its neighbour: the owner of every halo cell is found from
+ * the decomposition (every rank knows every block), so no split is restricted. A rank
+ * sends to each other rank the part of its block that lies in that rank's halo (often
+ * nothing: then it sends no message). Looking at every other rank costs a little local
+ * arithmetic per rank, nothing on the network; a code on thousands of ranks would keep
+ * the list of the few ranks whose blocks meet its halo instead.
  *
  * The cells of a block-with-halo array outside the block and its halo slabs (the corners
  * where the halos of two axes meet) are never read by the library: each output reads along
@@ -78,7 +79,7 @@ typedef struct {
     int32_t axes[MAX_DIM];
     size_t n_axes; /* 0: every axis */
     int32_t edge_order;
-    double coordinates[64];
+    double coordinates[64]; /* storage for a coordinate spacing (axes here are shorter) */
 } gradient_case;
 
 /* The halos of every rank's block for one case: every rank computes all of them, so that

@@ -8,20 +8,23 @@
 //! that the program refuses a rank count other than the one asked for (what a foreign
 //! `mpirun`, such as the OpenMPI that Octave pulls in, would give it).
 //!
-//! About two seconds. Without `mpicc.mpich` or `mpiexec.mpich` (Debian: `apt-get install
+//! About three seconds. An ignored test runs the example under AddressSanitizer and
+//! UndefinedBehaviorSanitizer (`cargo test --test mpi -- --ignored`, in `.ci/run`, about
+//! five seconds). Without `mpicc.mpich` or `mpiexec.mpich` (Debian: `apt-get install
 //! mpich libmpich-dev`) it is skipped with a printed reason, except under `CI=true`, where
 //! `.ci/run` installs them and nothing may be skipped.
 
 #[path = "support/cbuild.rs"]
 mod cbuild;
 
-use cbuild::{Build, Program};
+use cbuild::{Build, Program, SANITIZER_FLAGS};
 use std::io::Write as _;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 const MPICC: &str = "mpicc.mpich";
 const MPIEXEC: &str = "mpiexec.mpich";
+const EXAMPLE: &str = "examples/mpi_blocks.c";
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
@@ -35,14 +38,15 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The compiled example (built once for both tests), or `None` (after saying why, on the
-/// real stderr) without MPICH; under `CI=true` a missing tool is a failure instead.
+/// The compiled example (built once for both tests that use it), or `None` without MPICH.
 fn mpi_program() -> Option<&'static Program> {
     static PROGRAM: OnceLock<Option<Program>> = OnceLock::new();
-    PROGRAM.get_or_init(compile).as_ref()
+    PROGRAM.get_or_init(|| compile(Build::c(EXAMPLE))).as_ref()
 }
 
-fn compile() -> Option<Program> {
+/// `build` compiled with `mpicc.mpich`, or `None` (after saying why, on the real stderr)
+/// without MPICH; under `CI=true` a missing tool is a failure instead.
+fn compile(build: Build) -> Option<Program> {
     if let Some(tool) = [MPICC, MPIEXEC].into_iter().find(|t| !have(t)) {
         assert!(
             !in_ci(),
@@ -54,12 +58,8 @@ fn compile() -> Option<Program> {
         );
         return None;
     }
-    let build = Build::c("examples/mpi_blocks.c").compiler(MPICC);
-    Some(
-        build
-            .compile()
-            .unwrap_or_else(|message| panic!("{message}")),
-    )
+    let program = build.compiler(MPICC).compile();
+    Some(program.unwrap_or_else(|message| panic!("{message}")))
 }
 
 /// `mpiexec.mpich -n <ranks> <program> <asked>`, with the library path the program needs.
@@ -124,5 +124,28 @@ fn a_rank_count_other_than_the_one_asked_for_is_refused() {
     assert!(
         stderr.contains("this process sees 2 rank(s) but 3 were asked for"),
         "{stderr}"
+    );
+}
+
+/// The example with AddressSanitizer and UndefinedBehaviorSanitizer, with 3 ranks (every
+/// layout, the brick one included). Leak detection is off: MPICH keeps allocations until
+/// the process exits.
+#[test]
+#[ignore = "CI runs it with `cargo test --test mpi -- --ignored`"]
+fn under_sanitizers_with_3_ranks() {
+    let build = Build::c(EXAMPLE).flags(SANITIZER_FLAGS).tag("sanitized");
+    let Some(program) = compile(build) else {
+        return;
+    };
+    let mut cmd = mpiexec(&program, 3, 3);
+    cmd.env("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0");
+    cmd.env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+    let output = program
+        .check(cmd)
+        .unwrap_or_else(|message| panic!("{message}"));
+    let text = stdout(&output);
+    assert!(
+        text.contains("[3 ranks] 42 of 42 cases bit-identical"),
+        "{text}"
     );
 }
