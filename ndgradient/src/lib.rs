@@ -231,7 +231,7 @@ impl<'a, V: Value> Jobs<'a, V> {
         self.outputs = axes.len();
         self.jobs.clear();
         let count: usize = part.iter().product();
-        if count == 0 || shape.contains(&0) {
+        if count == 0 {
             // Nothing to compute: no coefficients (nor a scan of the coordinates) needed.
             return Ok(());
         }
