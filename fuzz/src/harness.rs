@@ -326,7 +326,7 @@ pub fn install_panic_hook() {
 /// and glibc's per-thread records. libFuzzer checks each input for leaks right after it
 /// returns, and would report those records. A thread is gone from `/proc/self/task` only
 /// after all of that; waiting for the count to drop back makes the leak check exact.
-fn in_library<R>(call: impl FnOnce() -> R) -> R {
+pub(crate) fn in_library<R>(call: impl FnOnce() -> R) -> R {
     let threads = || std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
     let before = threads();
     IN_LIBRARY.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -3,7 +3,7 @@
 //! edge orders and both schemes, every element type; and the halo widths and the block
 //! checks by hand.
 
-use ndgradient::ndarray::{ArrayD, ArrayViewD, IxDyn, SliceInfoElem};
+use ndgradient::ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, ShapeBuilder, SliceInfoElem};
 use ndgradient::{
     Block, Complex, Coordinates, Element, GradError, Options, Plan, Scheme, Spacing, block_halo,
     gradient,
@@ -62,7 +62,7 @@ fn coordinates(rng: &mut Rng, n: usize) -> Vec<f64> {
 /// Every block of a random chunking of `shape`, computed from the block and a halo of
 /// `block_halo`'s widths (plus, sometimes, more), stitched, and compared bit for bit with
 /// the whole-array result.
-fn check<T: Element + std::fmt::Debug>(
+fn check<T: Element + Default + std::fmt::Debug>(
     rng: &mut Rng,
     f: &ArrayD<T>,
     spacing: &[Spacing<'_>],
@@ -128,8 +128,34 @@ fn check<T: Element + std::fmt::Debug>(
             .collect();
         let input: ArrayViewD<'_, T> = f.slice(input.as_slice());
         assert_eq!(plan.input_shape(), input.shape());
+        // The block and halo read in place, or copied into Fortran order, or into memory
+        // laid out backwards along one axis (a negative stride); outputs in C or Fortran
+        // order.
+        let layout = rng.below(4);
+        let copy = |fortran: bool, invert: Option<usize>| {
+            let dim = IxDyn(input.shape());
+            let mut c = match fortran {
+                true => ArrayD::default(dim.f()),
+                false => ArrayD::default(dim),
+            };
+            if let Some(k) = invert {
+                c.invert_axis(Axis(k));
+            }
+            c.assign(&input);
+            c
+        };
+        let copied = match layout {
+            1 => Some(copy(true, None)),
+            2 => Some(copy(false, Some(rng.below(shape.len())))),
+            _ => None,
+        };
+        let input = copied.as_ref().map_or(input, |c| c.view());
+        let fortran_out = rng.below(2) == 0;
         let mut out: Vec<ArrayD<T::Out>> = (0..plan.outputs())
-            .map(|_| ArrayD::default(IxDyn(&len)))
+            .map(|_| match fortran_out {
+                true => ArrayD::default(IxDyn(&len).f()),
+                false => ArrayD::default(IxDyn(&len)),
+            })
             .collect();
         let mut views: Vec<_> = out.iter_mut().map(|o| o.view_mut()).collect();
         plan.execute(input, &mut views).unwrap();
