@@ -147,6 +147,16 @@ def test_dask_coordinates_stay_lazy():
                    numpy_gradient(f, coordinates(20), axis=1, edge_order=2))
 
 
+def test_lazy_scalar_steps():
+    """A 0-d dask array as a step stays lazy and keeps numpy's precision rule of a numpy
+    scalar of its dtype (float32 data: a float64 step promotes, a float32 one does not)."""
+    f = np.sin(np.arange(30.0)).astype(np.float32).reshape(5, 6)
+    x = da.from_array(f, chunks=(2, 4))
+    for h in (np.float64(0.3), np.float32(0.3)):
+        got = ndgradient.dask.gradient(x, da.from_array(np.asarray(h)), edge_order=2)
+        assert_bitwise(_computed(got), numpy_gradient(f, h, edge_order=2))
+
+
 def test_lazy_coordinates_are_checked_like_numpys():
     f = da.zeros((4, 5), chunks=2)
     with pytest.raises(ValueError, match="distances must match"):
