@@ -20,6 +20,7 @@ The output chunks are the input's.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 
@@ -41,9 +42,9 @@ class _Window:
 
     ``copies``: one ``(window index, part index)`` pair of slice tuples per input part
     (the block's own chunk, and halo slabs cut from its face neighbours, whose part index
-    is None: the whole slab), in the order of the task's list; ``zeros``: slice tuples of the window that no
-    formula reads (halo corners, where two or more axes lie outside the block), set to 0
-    so that the window holds no uninitialised memory."""
+    is None: the whole slab), in the order of the task's list; ``zeros``: slice tuples of
+    the window that no formula reads (halo corners, where two or more axes lie outside the
+    block), set to 0 so that the window holds no uninitialised memory."""
 
     __slots__ = ("global_shape", "start", "halo_before", "halo_after", "shape", "copies",
                  "zeros", "dtype", "axes", "edge_order", "single")
@@ -79,7 +80,8 @@ class _Slab:
         self.index = index
 
     def __call__(self, chunk) -> np.ndarray:
-        return np.asarray(chunk)[self.index]
+        # A copy: the slab alone travels or stays in memory, not the chunk it views.
+        return np.array(np.asarray(chunk)[self.index], copy=True)
 
 
 def _output(result: tuple, k: int) -> np.ndarray:
@@ -88,19 +90,21 @@ def _output(result: tuple, k: int) -> np.ndarray:
 
 
 def _axis_pieces(chunks: tuple, halos: list) -> list:
-    """Per chunk of one axis: ``(own, pieces)``, where ``pieces`` are ``(chunk index,
-    window slice, chunk slice, own)`` for every chunk its window (the chunk and its halo
-    ``halos[c] = (before, after)``) overlaps, in order."""
+    """Per chunk ``c`` of one axis, the pieces of its window (the chunk and its halo
+    ``halos[c] = (before, after)``): ``(chunk index, window slice, chunk slice, own)`` for
+    every chunk the window overlaps, in order (``own``: the chunk ``c`` itself)."""
     bounds = [0, *itertools.accumulate(chunks)]
     result = []
     for c, (n, (before, after)) in enumerate(zip(chunks, halos)):
         lo, hi = bounds[c] - before, bounds[c] + n + after
         pieces = []
-        for j in range(len(chunks)):
+        j = min(c, bisect.bisect_right(bounds, lo) - 1)  # the chunk holding sample lo
+        while j < len(chunks) and (bounds[j] < hi or j <= c):
             a, b = max(lo, bounds[j]), min(hi, bounds[j + 1])
-            if a < b or (j == c and n == 0):
+            if a < b or j == c:
                 pieces.append((j, slice(a - lo, b - lo), slice(a - bounds[j], b - bounds[j]),
                                j == c))
+            j += 1
         result.append(pieces)
     return result
 

@@ -122,6 +122,14 @@ def test_dtypes_on_the_threaded_scheduler(dtype):
     _check(f, (5, 4), (), scheduler="threads", axis=(1, 0))
 
 
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_empty_chunks(edge_order):
+    """dask allows chunks of 0 samples anywhere along an axis."""
+    f = np.random.default_rng(6).standard_normal((6, 9))
+    _check(f, ((3, 0, 3), (0, 4, 0, 1, 4, 0)), (), edge_order=edge_order)
+    _check(np.zeros((0, 5)), ((0,), (2, 0, 3)), (), axis=1, edge_order=edge_order)
+
+
 def test_three_dimensions_threaded_with_one_sample_chunks():
     rng = np.random.default_rng(3)
     f = rng.standard_normal((6, 5, 7))
