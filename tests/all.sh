@@ -5,7 +5,9 @@
 #      C example, all against the freshly built library, and tests/install.rs: `make
 #      install` into a temporary prefix, with C and C++ programs built against it by
 #      pkg-config and CMake (that part skipped, saying so, without cmake or pkg-config,
-#      except under CI=true);
+#      except under CI=true), and tests/mpi.rs: examples/mpi_blocks.c built with MPICH and
+#      run with 2, 3 and 4 ranks (skipped, saying so, without mpicc.mpich and
+#      mpiexec.mpich, except under CI=true);
 #   2. the Python binding's tests against numpy (pytest + hypothesis, at least 2,000
 #      generated cases), in a virtual environment `.venv` that bindings/python/run-tests.sh
 #      creates and fills with pinned versions, against the package as a user installs it:

@@ -254,9 +254,8 @@ impl Block {
 /// them is ignored): `(before, after)`, the samples needed before and after the block
 /// along each axis, in elements. It is 0 along an axis not differentiated and where the
 /// block touches the global edge on that side; otherwise the reach of the stencil: 1 for
-/// the interior formula, up to 2 with `edge_order` 2 when a block of 1 or 2 samples sits
-/// next to a global edge (the edge formula reads 3 samples from the edge). An empty block
-/// needs none.
+/// the interior formula, and 2 with `edge_order` 2 for a block of a single sample at a
+/// global edge (the edge formula there reads 3 samples). An empty block needs none.
 ///
 /// ```
 /// use ndgradient::{block_halo, Options};

@@ -430,8 +430,8 @@ pub unsafe extern "C" fn grad_options_set_block(
 /// `halo_after[k]` the samples needed before and after the block along each axis `k`, in
 /// elements: 0 along an axis not differentiated, where the block touches the global edge
 /// on that side, and for an empty block; otherwise the stencil's reach, 1 for the interior
-/// formula and up to 2 with `edge_order` 2 for a block of 1 or 2 samples next to a global
-/// edge (the edge formula reads 3 samples). The widths depend on the block's position,
+/// formula, and 2 with `edge_order` 2 for a block of a single sample at a global edge
+/// (the edge formula there reads 3 samples). The widths depend on the block's position,
 /// not on the spacing's values.
 ///
 /// Returns `GRAD_STATUS_OK` or, in order: NULL_POINTER / MISALIGNED (`options`),

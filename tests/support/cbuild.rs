@@ -21,7 +21,8 @@
 //! in the deps directory, as `make install` does in the library directory.
 //!
 //! The compiler is the one the `cc` crate picks for `GRADIENT_TARGET` (the triple build.rs
-//! records), honouring `CC`/`CXX`/`CFLAGS`/`CXXFLAGS` as build scripts do.
+//! records), honouring `CC`/`CXX`/`CFLAGS`/`CXXFLAGS` as build scripts do, unless a build
+//! names another ([`Build::compiler`], e.g. MPICH's `mpicc.mpich` wrapper).
 #![allow(dead_code)] // Each includer uses a different subset.
 
 use std::ffi::OsString;
@@ -103,6 +104,7 @@ pub struct Build {
     link: Link,
     flags: Vec<String>,
     tag: Option<String>,
+    compiler: Option<String>,
 }
 
 impl Build {
@@ -123,6 +125,7 @@ impl Build {
             link: Link::Shared,
             flags: Vec::new(),
             tag: None,
+            compiler: None,
         }
     }
 
@@ -135,6 +138,14 @@ impl Build {
     /// Adds compiler (and linker) flags, e.g. [`SANITIZER_FLAGS`].
     pub fn flags(mut self, flags: &[&str]) -> Self {
         self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+
+    /// Compiles with `program` (found on `PATH`, given the same flags) instead of the `cc`
+    /// crate's compiler: a wrapper such as `mpicc.mpich` that adds its own headers and
+    /// libraries.
+    pub fn compiler(mut self, program: &str) -> Self {
+        self.compiler = Some(program.to_string());
         self
     }
 
@@ -183,7 +194,10 @@ impl Build {
         std::fs::create_dir_all(output.parent().expect("output has a directory"))
             .map_err(|e| format!("cannot create {}: {e}", out_dir().display()))?;
 
-        let mut cmd = compiler(self.lang)?.to_command();
+        let mut cmd = match &self.compiler {
+            Some(program) => Command::new(program),
+            None => compiler(self.lang)?.to_command(),
+        };
         cmd.args(match self.lang {
             Lang::C => C_FLAGS,
             Lang::Cxx => CXX_FLAGS,

@@ -56,8 +56,8 @@ def block_halo(global_shape: Sequence[int], start: Sequence[int], shape: Sequenc
     ``before[k]`` samples before it and ``after[k]`` after it along each axis ``k`` for
     ``gradient_block()`` with the same spacing, ``axis``, ``edge_order`` and ``scheme``:
     0 along an axis not differentiated and where the block touches the global edge on
-    that side, else the stencil's reach: 1, or up to 2 with ``edge_order=2`` for a block
-    of 1 or 2 samples next to a global edge (the edge formula reads three samples).
+    that side, else the stencil's reach: 1, or 2 on the far side of a block of 1 sample
+    at a global edge with ``edge_order=2`` (its edge formula reads three samples).
 
     Parameters
     ----------
