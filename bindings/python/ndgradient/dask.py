@@ -36,39 +36,42 @@ __all__ = ["gradient"]
 
 
 class _Window:
-    """What one task needs besides its input chunks: where its block lies, the window
+    """What one task needs besides its input parts: where its block lies, the window
     (the block and its halo) it assembles, and ``gradient_block``'s other arguments.
     A plain object, so that dask passes it to the task as it is.
 
-    ``copies``: one ``(window index, part index)`` pair of slice tuples per input part
-    (the block's own chunk, and halo slabs cut from its face neighbours, whose part index
-    is None: the whole slab), in the order of the task's list; ``zeros``: slice tuples of
-    the window that no formula reads (halo corners, where two or more axes lie outside the
-    block), set to 0 so that the window holds no uninitialised memory."""
+    ``copies``: one ``(window index, part index)`` pair of slice tuples per input part,
+    in the order of the task's list: the block's own chunk, then the halo slabs cut from
+    its face neighbours (part index None: the whole slab). The window's other samples
+    (the corners where the halos of two or more axes meet) are read by no formula; they
+    are set to 0, so that the window holds no uninitialised memory."""
 
     __slots__ = ("global_shape", "start", "halo_before", "halo_after", "shape", "copies",
-                 "zeros", "dtype", "axes", "edge_order", "single")
+                 "dtype", "axes", "edge_order")
 
-    def __init__(self, **fields):
-        for name, value in fields.items():
-            setattr(self, name, value)
+    def __init__(self, global_shape, start, halo_before, halo_after, shape, copies, dtype,
+                 axes, edge_order):
+        self.global_shape, self.start, self.shape = global_shape, start, shape
+        self.halo_before, self.halo_after = halo_before, halo_after
+        self.copies, self.dtype, self.axes, self.edge_order = copies, dtype, axes, edge_order
 
     def __call__(self, parts: list, spacing: list):
         """The outputs of this block (an array, or a tuple for several axes)."""
-        if self.single:  # the chunk itself, no halo: no copy
+        before, after = self.halo_before, self.halo_after
+        if not any(before) and not any(after):  # the chunk itself: no copy
             window = np.asarray(parts[0])
         else:
-            shape = tuple(b + n + a for b, n, a in
-                          zip(self.halo_before, self.shape, self.halo_after))
+            shape = tuple(b + n + a for b, n, a in zip(before, self.shape, after))
             window = np.empty(shape, dtype=self.dtype)
+            for k, (b, a) in enumerate(zip(before, after)):  # the halo slabs, corners
+                lead = (slice(None),) * k                     # included: thin
+                window[lead + (slice(0, b),)] = 0
+                window[lead + (slice(shape[k] - a, shape[k]),)] = 0
             for part, (dst, src) in zip(parts, self.copies):
                 window[dst] = np.asarray(part) if src is None else np.asarray(part)[src]
-            for dst in self.zeros:
-                window[dst] = 0
         return gradient_block(window, *spacing, global_shape=self.global_shape,
-                              start=self.start, halo_before=self.halo_before,
-                              halo_after=self.halo_after, axis=self.axes,
-                              edge_order=self.edge_order)
+                              start=self.start, halo_before=before, halo_after=after,
+                              axis=self.axes, edge_order=self.edge_order)
 
 
 class _Slab:
@@ -91,21 +94,22 @@ def _output(result: tuple, k: int) -> np.ndarray:
 
 def _axis_pieces(chunks: tuple, halos: list) -> list:
     """Per chunk ``c`` of one axis, the pieces of its window (the chunk and its halo
-    ``halos[c] = (before, after)``): ``(chunk index, window slice, chunk slice, own)`` for
-    every chunk the window overlaps, in order (``own``: the chunk ``c`` itself)."""
+    ``halos[c] = (before, after)``): ``(own, neighbours)``, where ``own`` is ``(window
+    slice, chunk slice)`` of the chunk itself and ``neighbours`` lists ``(chunk index,
+    window slice, chunk slice)`` for every other chunk the window overlaps, in order."""
     bounds = [0, *itertools.accumulate(chunks)]
     result = []
     for c, (n, (before, after)) in enumerate(zip(chunks, halos)):
         lo, hi = bounds[c] - before, bounds[c] + n + after
-        pieces = []
-        j = min(c, bisect.bisect_right(bounds, lo) - 1)  # the chunk holding sample lo
-        while j < len(chunks) and (bounds[j] < hi or j <= c):
+        own, neighbours = (slice(before, before + n), slice(0, n)), []
+        j = bisect.bisect_right(bounds, lo) - 1  # the chunk holding sample lo
+        while j < len(chunks) and bounds[j] < hi:
             a, b = max(lo, bounds[j]), min(hi, bounds[j + 1])
-            if a < b or j == c:
-                pieces.append((j, slice(a - lo, b - lo), slice(a - bounds[j], b - bounds[j]),
-                               j == c))
+            if a < b and j != c:
+                neighbours.append((j, slice(a - lo, b - lo),
+                                   slice(a - bounds[j], b - bounds[j])))
             j += 1
-        result.append(pieces)
+        result.append((own, neighbours))
     return result
 
 
@@ -206,33 +210,27 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
             spacing[i] = key
     pieces = [_axis_pieces(x.chunks[k], halos[k]) for k in range(ndim)]
     bounds = [[0, *itertools.accumulate(c)] for c in x.chunks]
+    slab_name = f"ndgradient-halo-{token}"
     for index in itertools.product(*(range(len(c)) for c in x.chunks)):
-        per_axis = [pieces[k][i] for k, i in enumerate(index)]
-        keys, copies, zeros = [], [], []
-        for combo in itertools.product(*per_axis):
-            dst = tuple(p[1] for p in combo)
-            chunk = (x.name, *(p[0] for p in combo))
-            src = tuple(p[2] for p in combo)
-            outside = sum(not p[3] for p in combo)
-            if outside > 1:
-                zeros.append(dst)
-            elif outside == 0:
-                keys.append(chunk)
-                copies.append((dst, src))
-            else:  # a halo slab of a face neighbour: its own task, so that only the
-                # slab (at most 2 samples thick) travels to the task's worker
-                slab = (f"ndgradient-halo-{token}", *index, len(keys))
-                dsk[slab] = (_Slab(src), chunk)
+        own, neighbours = zip(*(pieces[k][i] for k, i in enumerate(index)))
+        own_dst = tuple(p[0] for p in own)
+        own_src = tuple(p[1] for p in own)
+        keys, copies = [(x.name, *index)], [(own_dst, own_src)]
+        # Halo slabs of the face neighbours (along one axis, the block's extent along
+        # the others), each cut by a task of its own so that only the slab (at most 2
+        # samples thick) travels to the task's worker.
+        for k, axis_pieces in enumerate(neighbours):
+            for j, dst, src in axis_pieces:
+                slab = (slab_name, *index, len(keys))
+                chunk = (x.name, *index[:k], j, *index[k + 1:])
+                dsk[slab] = (_Slab(own_src[:k] + (src,) + own_src[k + 1:]), chunk)
                 keys.append(slab)
-                copies.append((dst, None))
-        block_shape = tuple(c[i] for c, i in zip(x.chunks, index))
+                copies.append((own_dst[:k] + (dst,) + own_dst[k + 1:], None))
         halo = [halos[k][i] for k, i in enumerate(index)]
-        window = _Window(
-            global_shape=shape, start=tuple(bounds[k][i] for k, i in enumerate(index)),
-            halo_before=tuple(h[0] for h in halo), halo_after=tuple(h[1] for h in halo),
-            shape=block_shape, copies=copies, zeros=zeros, dtype=x.dtype,
-            axes=axes, edge_order=args.eo,
-            single=len(keys) == 1 and not zeros and not any(map(any, halo)))
+        window = _Window(shape, tuple(bounds[k][i] for k, i in enumerate(index)),
+                         tuple(h[0] for h in halo), tuple(h[1] for h in halo),
+                         tuple(c[i] for c, i in zip(x.chunks, index)), copies, x.dtype,
+                         axes, args.eo)
         dsk[(name, *index)] = (window, keys, list(spacing))
     meta = np.empty((0,) * ndim, dtype=otype)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=deps)
