@@ -215,6 +215,27 @@ def test_a_task_holds_its_chunk_and_halo():
     assert inputs((0, 0)) == ({(0, 0)}, {(1, 0): (1, 3), (0, 1): (3, 1)})
 
 
+def test_the_library_gets_c_ordered_windows(monkeypatch):
+    """Every window given to gradient_block is C-contiguous (the library's fast path):
+    the chunk plus its halo along the differentiated axis only."""
+    seen = []
+    real = ndgradient.dask.gradient_block
+
+    def spy(window, *args, **kwargs):
+        seen.append((window.shape, window.flags.c_contiguous, kwargs["halo_before"],
+                     kwargs["halo_after"]))
+        return real(window, *args, **kwargs)
+
+    monkeypatch.setattr(ndgradient.dask, "gradient_block", spy)
+    f = np.arange(63.0).reshape(7, 9) ** 2
+    x = da.from_array(f, chunks=(3, 4))
+    assert_bitwise(_computed(ndgradient.dask.gradient(x, axis=1)), numpy_gradient(f, axis=1))
+    assert len(seen) == 9
+    for shape, contiguous, before, after in seen:
+        assert contiguous and before[0] == after[0] == 0
+        assert shape[1] - before[1] - after[1] in (4, 1)
+
+
 @pytest.mark.timeout(180)
 def test_local_cluster_of_processes():
     """Two worker processes (they load libgradient as this process does: the installed
