@@ -8,6 +8,9 @@
 # `sh benches/run.sh --python [--quick]` instead installs the Python package into .venv
 # (pip install ./bindings/python) and times it against numpy.gradient on 16, 256 and 4096
 # elements (bindings/python/bench/plan_timing.py: one-shot calls and reused plans).
+# `sh benches/run.sh --dask [--quick]` instead installs dask into .venv-bench and times
+# ndgradient.dask.gradient against dask.array.gradient (benches/dask_compare.py: 4096^2
+# in 4 and 16 chunks, 256^3 in 8 chunks; about 2 minutes, --quick about 1).
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release
@@ -23,6 +26,14 @@ if [ "${1:-}" = "--python" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check ./bindings/python
     exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u GRADIENT_LIBRARY -u PYTHONPATH \
         .venv/bin/python bindings/python/bench/plan_timing.py "$@"
+fi
+if [ "${1:-}" = "--dask" ]; then
+    shift
+    .venv-bench/bin/python -m pip install --quiet --disable-pip-version-check \
+        -r benches/requirements-dask.txt
+    exec env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        GRADIENT_LIBRARY="$(pwd)/target/release/libgradient.so" \
+        PYTHONPATH="$(pwd)/bindings/python" .venv-bench/bin/python benches/dask_compare.py "$@"
 fi
 if [ "${1:-}" = "--compare" ]; then
     shift

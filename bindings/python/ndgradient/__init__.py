@@ -27,13 +27,20 @@ less work per call:
 >>> plan = ndgradient.Plan(6, np.float64, 0.5)
 >>> plan(np.array([1., 2, 4, 7, 11, 16]))
 array([ 2.,  3.,  5.,  7.,  9., 10.])
+
+``gradient_block(f, *varargs, global_shape, start, halo_before, halo_after, ...)``
+computes one block of a larger array from the block and a halo of neighbouring samples,
+whose widths ``block_halo(global_shape, start, shape, *varargs, ...)`` gives; the
+module ``ndgradient.dask`` builds a lazy ``gradient`` of a dask array on them.
 """
 
 from ._api import gradient
+from ._block import block_halo, gradient_block
 from ._lib import library_path, library_version
 from ._plan import Plan
 
-__all__ = ["Plan", "gradient", "library_path", "library_version"]
+__all__ = ["Plan", "block_halo", "gradient", "gradient_block", "library_path",
+           "library_version"]
 
 
 def _version() -> str:

@@ -784,7 +784,28 @@ def _check_arguments(shape, dtype: np.dtype, data_unsupported, varargs, axis,
     return _Arguments(axes, dx, eo, n, otype)
 
 
-def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
+class _Block:
+    """One block of a larger array (``ndgradient.gradient_block``): the global shape, the
+    block's global start, the halos before and after it, and the block's shape (the
+    outputs'), each a tuple of one int per axis, in elements."""
+
+    __slots__ = ("global_shape", "start", "halo_before", "halo_after", "shape")
+
+    def __init__(self, global_shape, start, halo_before, halo_after, shape):
+        self.global_shape = global_shape
+        self.start = start
+        self.halo_before = halo_before
+        self.halo_after = halo_after
+        self.shape = shape
+
+    def lists(self) -> tuple:
+        """``(global_shape, start, halo_before, halo_after)``, as grad_options_set_block
+        takes them."""
+        return self.global_shape, self.start, self.halo_before, self.halo_after
+
+
+def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool,
+             block: _Block | None = None):
     """Steps 6 and 7 of gradient(): checks ``out`` (or allocates the outputs as numpy
     does), passes operands the C ABI cannot describe in place through copies, and calls
     ``run(src, f_strides, targets, out_strides)`` for the one C computation of every axis
@@ -794,6 +815,9 @@ def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
     ``coordinates_read``: the library reads the caller's coordinate arrays during the
     call (grad_gradient), so an output must not share memory with them; a plan reads its
     own copy.
+
+    ``block``: ``f`` is one block of a larger array with its halo; the outputs have the
+    block's shape (allocated in C order).
     """
     axes = args.axes
     len_axes = len(axes)
@@ -808,9 +832,10 @@ def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
         return ()
     base = f.view(np.ndarray) if type(f) is not np.ndarray else f
     if out is None:
-        finals = [np.empty_like(base, dtype=otype) for _ in axes]
+        finals = ([np.empty_like(base, dtype=otype) for _ in axes] if block is None else
+                  [np.empty(block.shape, dtype=otype) for _ in axes])
     else:
-        finals = _outputs(out, len_axes, f.shape, otype)
+        finals = _outputs(out, len_axes, f.shape if block is None else block.shape, otype)
 
     # 7. One call. Operands the C ABI cannot describe in place (non-native byte order,
     #    misaligned, strides not a multiple of the item size) go through copies.
@@ -846,15 +871,14 @@ def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
     if args.eo == 1 and src.dtype.kind == "c" and src.dtype.itemsize == 8:
         for k, (ax, s) in enumerate(zip(axes, dx)):
             if s.small_int:
-                edge_fixes.append((k, ax, _edges_in_data_precision(src, ax, s)))
+                edge_fixes.append((k, ax, _edges_in_data_precision(src, ax, s, block)))
 
     run(src, f_strides, targets, out_strides)
-    for k, ax, (first, last) in edge_fixes:
-        idx = [slice(None)] * src.ndim
-        idx[ax] = 0
-        targets[k][tuple(idx)] = first
-        idx[ax] = -1
-        targets[k][tuple(idx)] = last
+    for k, ax, edges in edge_fixes:
+        for at, values in edges:
+            idx = [slice(None)] * src.ndim
+            idx[ax] = at
+            targets[k][tuple(idx)] = values
     for o, t in copies_back:
         np.copyto(o, t, casting="unsafe")
     if len_axes == 1:
@@ -862,13 +886,26 @@ def _compute(f: np.ndarray, out, args: _Arguments, run, coordinates_read: bool):
     return tuple(finals)
 
 
-def _edges_in_data_precision(src: np.ndarray, ax: int, s: _Scalar):
-    """The two edge_order-1 edges along ``ax`` with the spacing taken in the data's
-    precision (a Python number's semantics), computed by libgradient on the first and
-    last two samples: ``(f[1] - f[0]) / h`` and ``(f[-1] - f[-2]) / h``."""
+def _edges_in_data_precision(src: np.ndarray, ax: int, s: _Scalar, block: _Block | None):
+    """The edge_order-1 edges along ``ax`` with the spacing taken in the data's precision
+    (a Python number's semantics), computed by libgradient on the first and last two
+    samples: ``(f[1] - f[0]) / h`` and ``(f[-1] - f[-2]) / h``. Returns a list of
+    ``(index along ax in the outputs, values)``: both edges for a whole array; for a
+    block, the global edges it holds (there its halo is empty on that side, so the data's
+    first or last two samples are the global ones), cropped to the block on the other
+    axes."""
     n = src.shape[ax]
+    crop = [slice(None)] * src.ndim
+    sides = [(0, 0), (n - 2, -1)]  # (first sample read, output index)
+    if block is not None:
+        crop = [slice(b, b + m) for b, m in zip(block.halo_before, block.shape)]
+        start, m, n_global = block.start[ax], block.shape[ax], block.global_shape[ax]
+        holds = (m > 0 and start == 0, m > 0 and start + m == n_global)
+        sides = [side for side, held in zip(sides, holds) if held]
+    crop[ax] = slice(None)
+    src = src[tuple(crop)]
     edges = []
-    for lo in (0, n - 2):
+    for lo, at in sides:
         idx = [slice(None)] * src.ndim
         idx[ax] = slice(lo, lo + 2)
         part = src[tuple(idx)]
@@ -877,5 +914,5 @@ def _edges_in_data_precision(src: np.ndarray, ax: int, s: _Scalar):
                            _element_strides(part), [s.spacing(_lib.SPACING_SCALAR)], [ax],
                            1, [_lib.array_address(tmp)], [_element_strides(tmp)])
         idx[ax] = 0
-        edges.append(tmp[tuple(idx)])
+        edges.append((at, tmp[tuple(idx)]))
     return edges

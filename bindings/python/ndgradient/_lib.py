@@ -106,6 +106,8 @@ class Status:
     INVALID_LAYOUT = 18
     SHAPE_MISMATCH = 19
     INVALID_SCHEME = 20
+    INVALID_BLOCK = 21
+    HALO_TOO_SMALL = 22
     PANIC = 99
 
 
@@ -134,6 +136,8 @@ EXCEPTION_FOR_STATUS = {
     Status.INVALID_LAYOUT: ValueError,
     Status.SHAPE_MISMATCH: ValueError,
     Status.INVALID_SCHEME: ValueError,
+    Status.INVALID_BLOCK: ValueError,
+    Status.HALO_TOO_SMALL: ValueError,
     Status.PANIC: RuntimeError,
 }
 
@@ -257,6 +261,23 @@ PROTOTYPES = {
     "grad_options_set_edge_order": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
     "grad_options_set_threads": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_size_t]),
     "grad_options_set_scheme": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32]),
+    "grad_options_set_block": (ctypes.c_int32, [
+        ctypes.c_void_p,                   # options
+        ctypes.c_size_t,                   # ndim
+        _size_p,                           # global_shape
+        _size_p,                           # start
+        _size_p,                           # halo_before (elements)
+        _size_p,                           # halo_after (elements)
+    ]),
+    "grad_block_halo": (ctypes.c_int32, [
+        ctypes.c_void_p,                   # options (const; NULL: the defaults)
+        ctypes.c_size_t,                   # ndim
+        _size_p,                           # global_shape
+        _size_p,                           # start
+        _size_p,                           # shape
+        _size_p,                           # halo_before (written, elements)
+        _size_p,                           # halo_after (written, elements)
+    ]),
     "grad_plan_new": (ctypes.c_int32, [
         ctypes.POINTER(ctypes.c_void_p),   # plan_out
         ctypes.c_int32,                    # dtype
@@ -283,8 +304,9 @@ PROTOTYPES = {
 
 #: The ABI versions (major, minor) of libgradient this binding is written for: the
 #: ``grad_version()`` of the loaded library must be one of them. Before 1.0 a new minor
-#: version may change the ABI, so each is named; 0.2 introduced the plans it calls.
-SUPPORTED_ABI = ((0, 2), (0, 3), (0, 4))
+#: version may change the ABI, so each is named; 0.4 introduced the blocks it calls
+#: (``grad_options_set_block``, ``grad_block_halo``), so older libraries are refused.
+SUPPORTED_ABI = ((0, 4),)
 
 
 def _abi_version(version: int) -> tuple[int, int, int]:
@@ -364,6 +386,8 @@ _grad_options_set_spacing = _functions["grad_options_set_spacing"]
 _grad_options_set_edge_order = _functions["grad_options_set_edge_order"]
 _grad_options_set_threads = _functions["grad_options_set_threads"]
 _grad_options_set_scheme = _functions["grad_options_set_scheme"]
+_grad_options_set_block = _functions["grad_options_set_block"]
+_grad_block_halo = _functions["grad_block_halo"]
 
 #: ``grad_scheme`` values by the name the Python API takes.
 SCHEMES = {"numpy": 0, "matlab": 1}
@@ -501,10 +525,13 @@ def check(status: int) -> None:
         raise error_for_status(status)
 
 
-def new_options(spacing, axes, edge_order: int, n_threads: int, scheme: int = 0) -> int:
+def new_options(spacing, axes, edge_order: int, n_threads: int, scheme: int = 0,
+                block=None) -> int:
     """A ``grad_options`` handle (an address) with ``spacing`` (a list of ``GradSpacing``,
     empty for unit spacing; coordinate arrays are copied by the library), ``axes`` (at
-    least one), ``edge_order``, ``n_threads`` and the ``grad_scheme`` value ``scheme``.
+    least one), ``edge_order``, ``n_threads``, the ``grad_scheme`` value ``scheme`` and
+    ``block``: None (the whole array) or ``(global_shape, start, halo_before,
+    halo_after)``, four sequences of ints (elements), for ``grad_options_set_block``.
     Free it with ``free_options``."""
     handle = ctypes.c_void_p()
     check(_grad_options_new(ctypes.byref(handle)))
@@ -517,10 +544,27 @@ def new_options(spacing, axes, edge_order: int, n_threads: int, scheme: int = 0)
         check(_grad_options_set_threads(handle, n_threads))
         if scheme:
             check(_grad_options_set_scheme(handle, scheme))
+        if block is not None:
+            ndim = len(block[0])
+            lists = [(ctypes.c_size_t * ndim)(*values) for values in block]
+            check(_grad_options_set_block(handle, ndim, *lists))
     except BaseException:
         _grad_options_free(handle)
         raise
     return handle.value
+
+
+def block_halo(options: int | None, global_shape, start, shape):
+    """``grad_block_halo``: the halo ``(before, after)`` (lists of ints, elements) a block
+    of ``shape`` at ``start`` of an array of ``global_shape`` needs with the options
+    handle ``options`` (None: the defaults). The three sequences have one int per axis
+    (the library checks them); raises the mapped exception on failure."""
+    ndim = len(shape)
+    size_n = ctypes.c_size_t * ndim
+    before, after = size_n(), size_n()
+    check(_grad_block_halo(options, ndim, size_n(*global_shape), size_n(*start),
+                           size_n(*shape), before, after))
+    return list(before), list(after)
 
 
 def free_options(handle) -> None:

@@ -31,8 +31,11 @@ def test_docstring_examples(name):
 
 
 def test_the_public_api_has_examples():
-    """gradient, Plan, library_path and library_version each show an example."""
+    """gradient, Plan, gradient_block, block_halo, library_path, library_version and
+    ndgradient.dask.gradient each show an example."""
+    import ndgradient.dask
     finder = doctest.DocTestFinder()
-    for obj in (ndgradient.gradient, ndgradient.Plan, ndgradient.library_path,
-                ndgradient.library_version):
+    for obj in (ndgradient.gradient, ndgradient.Plan, ndgradient.gradient_block,
+                ndgradient.block_halo, ndgradient.library_path, ndgradient.library_version,
+                ndgradient.dask.gradient):
         assert any(t.examples for t in finder.find(obj)), obj

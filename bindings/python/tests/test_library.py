@@ -156,7 +156,7 @@ def test_abi_check():
         with pytest.raises(ImportError) as e:
             _lib.check_abi(bad[0] << 16 | bad[1] << 8 | bad[2], "/x/libgradient.so")
         assert "/x/libgradient.so" in str(e.value)
-        assert "{}.{}.{}".format(*bad) in str(e.value) and "0.2.x" in str(e.value)
+        assert "{}.{}.{}".format(*bad) in str(e.value) and "0.4.x" in str(e.value)
 
 
 def test_library_of_another_abi_version_is_refused(tmp_path):
@@ -171,7 +171,7 @@ def test_library_of_another_abi_version_is_refused(tmp_path):
     subprocess.run([cc, "-shared", "-fPIC", str(src), "-o", str(lib)], check=True)
     r = _import(_copy_package(tmp_path), env_library=str(lib))
     assert r.returncode != 0 and "ImportError" in r.stderr
-    assert "1.2.3" in r.stderr and "0.3.x" in r.stderr and str(lib) in r.stderr
+    assert "1.2.3" in r.stderr and "0.4.x" in r.stderr and str(lib) in r.stderr
 
 
 # Direct calls that provoke each status the C library checks, bypassing the Python-side
