@@ -23,9 +23,11 @@
 //! central quotient and the three-point weights, radius 1): another kind of interior needs
 //! its own loop here, or the sweep declines it.
 //!
-//! It computes a window of one axis (for threads): output rows `out_start..` of that axis
-//! from an input window starting at `f_start`, and declines windows on more than one axis.
-//! For a 1-D array that axis is the row itself, which is then split too.
+//! It computes windows of the whole array (for threads, and for blocks with halos): the
+//! outputs cover global indices `out_start[k]..` along each axis `k`, the input, which
+//! holds every sample they read, `f_start[k]..`. The input may then be larger than the
+//! outputs (its own strides, the same unit-stride axis); for a 1-D array the window is
+//! the row itself.
 
 use super::PerAxis;
 use super::simd::{self, Stores};
@@ -58,9 +60,9 @@ pub(crate) type Job<'a, V> = (usize, AxisStencil<'a, V>);
 ///
 /// `f` and the outputs are windows of the whole array, as for `sweep::derivative`: along
 /// each axis `k`, `f` holds global indices `f_start[k]..` and the outputs `out_start[k]..`
-/// (all zeros for the whole array); `f` holds every sample the outputs read. Windows on
-/// more than one axis are declined. The call is split into `parts` windows like this one
-/// (threads), which decides whether its stores stream past the cache.
+/// (all zeros for the whole array); `f` holds every sample the outputs read. The call is
+/// split into `parts` windows like this one (threads), which decides whether its stores
+/// stream past the cache.
 pub(crate) fn sweep<T: Element>(
     f: &ArrayViewD<'_, T>,
     f_start: &[usize],
@@ -76,11 +78,7 @@ pub(crate) fn sweep<T: Element>(
     let Some(shape) = outs.first().map(|o| PerAxis::from_slice(o.shape())) else {
         return false;
     };
-    // The one axis along which `f` or the outputs are not the whole array, if any.
-    let mut windowed = (0..shape.len())
-        .filter(|&k| f_start[k] != 0 || out_start[k] != 0 || f.shape()[k] != shape[k]);
-    let split = windowed.next().unwrap_or(0);
-    if windowed.next().is_some() {
+    if shape.len() > AXES {
         return false;
     }
     let Some(layout) = RowLayout::of(&shape, f, outs) else {
@@ -96,11 +94,13 @@ pub(crate) fn sweep<T: Element>(
     else {
         return false;
     };
+    let (mut fs0, mut os0) = ([0; AXES], [0; AXES]);
+    fs0[..shape.len()].copy_from_slice(f_start);
+    os0[..shape.len()].copy_from_slice(out_start);
     let window = Window {
-        f_start: f_start[split],
+        f_start: fs0,
         f_len: f.shape()[layout.inner],
-        out_start: out_start[split],
-        split,
+        out_start: os0,
         parts,
     };
     rows(fs, &mut os, &layout, window, jobs);
@@ -135,26 +135,24 @@ pub(crate) fn sweep_dense<T: Element>(
         return false;
     }
     let whole = Window {
-        f_start: 0,
+        f_start: [0; AXES],
         f_len: shape[layout.inner],
-        out_start: 0,
-        split: 0,
+        out_start: [0; AXES],
         parts: 1,
     };
     rows(f, outs, &layout, whole, jobs);
     true
 }
 
-/// Which part of the array a sweep computes: output rows `out_start..` of axis `split` from
-/// input rows `f_start..` (both 0 for the whole array), and the input's length along the
-/// rows' own axis (shorter than the outputs' only when threads split a 1-D array); the
-/// call is split into `parts` such windows.
+/// Which part of the array a sweep computes: the outputs from global index `out_start[k]`
+/// along each axis `k`, from the input's window from `f_start[k]` (all 0 for the whole
+/// array), and the input's length along the rows' own axis; the call is split into
+/// `parts` such windows.
 #[derive(Clone, Copy)]
 struct Window {
-    f_start: usize,
+    f_start: [usize; AXES],
     f_len: usize,
-    out_start: usize,
-    split: usize,
+    out_start: [usize; AXES],
     parts: usize,
 }
 
@@ -171,17 +169,14 @@ fn rows<T: Element>(
         f_start,
         f_len,
         out_start,
-        split,
         parts,
     } = window;
     let shape = layout.shape;
     let (m, n) = (layout.inner, shape[layout.inner]);
-    let start = |k: usize, global: usize| if k == split { global } else { 0 };
-    // Global indices along the rows of the first output and the first input sample, and
-    // the input row's length: the rows are whole unless they are what threads split. That
-    // happens only to a 1-D array (every other axis of length 1), which has no derivative
-    // across rows, so `across_rows` always sees whole rows.
-    let (row_out, row_f) = (start(m, out_start), start(m, f_start));
+    // Global indices along the rows of the first output and of the first input sample: an
+    // output row starts `shift` samples into its input row.
+    let (row_out, row_f) = (out_start[m], f_start[m]);
+    let shift = row_out - row_f;
     // Streaming stores if the call's traffic (this window's, times the windows of the
     // call, which share the last-level cache) exceeds the last-level cache.
     let bytes = std::mem::size_of_val(fs)
@@ -193,30 +188,33 @@ fn rows<T: Element>(
     // Short rows that follow one another in memory (those of the fastest outer axis `r`,
     // when it steps by one row) are taken up to GROUP points at a time, so that each job
     // runs one loop over several rows instead of one per row.
-    let adjacent = (layout.outer().last().copied())
-        .filter(|&r| n <= BLOCK / 2 && layout.strides[r] == n && row_out == row_f);
+    let adjacent = (layout.outer().last().copied()).filter(|&r| {
+        n <= BLOCK / 2 && layout.strides[r] == n && layout.f_strides[r] == n && f_len == n
+    });
 
     // Odometer over the outer axes (global indices), slowest-varying first.
-    let mut index = [0usize; AXES];
-    index[split] = out_start;
+    let mut index = out_start;
     let rows: usize = layout.outer().iter().map(|&k| shape[k]).product();
     let mut done = 0;
     while done < rows {
-        let offset = |base: usize| {
-            layout
-                .outer()
-                .iter()
-                .map(|&k| (index[k] - start(k, base)) * layout.strides[k])
+        let offset = |base: &[usize; AXES], strides: &[usize; AXES]| {
+            (layout.outer().iter())
+                .map(|&k| (index[k] - base[k]) * strides[k])
                 .sum::<usize>()
         };
-        let (f_row, o_row) = (offset(f_start), offset(out_start));
+        // Where the rows at the odometer's position start: the input's at global index
+        // `row_f` of the row, the outputs' at `row_out`.
+        let (f_row, o_row) = (
+            offset(&f_start, &layout.f_strides),
+            offset(&out_start, &layout.strides),
+        );
         // Where row `i` of axis k (not the rows' own axis) starts in `fs`, at the same
         // position on every other axis.
         let row_at =
-            |k: usize, i: usize| f_row + i * layout.strides[k] - index[k] * layout.strides[k];
+            |k: usize, i: usize| f_row + i * layout.f_strides[k] - index[k] * layout.f_strides[k];
         // How many rows this step computes: those of axis `r` up to GROUP points, or one.
         let step = match adjacent {
-            Some(r) => (GROUP / n).min(start(r, out_start) + shape[r] - index[r]),
+            Some(r) => (GROUP / n).min(out_start[r] + shape[r] - index[r]),
             None => 1,
         };
         if let (Some(r), 2..) = (adjacent, step) {
@@ -236,7 +234,7 @@ fn rows<T: Element>(
             // One row, block by block; where two outputs may be written side by side, the
             // whole row is one block: one loop over its interior, as a C programmer would
             // write it (its three input rows are read from L2 if not L1).
-            let block = match jobs.len() == 2 && row_out == row_f {
+            let block = match jobs.len() == 2 {
                 true => n.max(1),
                 false => BLOCK,
             };
@@ -245,7 +243,7 @@ fn rows<T: Element>(
                 // Points c0..c1 of the block (row positions) are interior points of every
                 // job along the row: there, two outputs may be written side by side (two
                 // jobs, rows not split). None when they may not.
-                let (c0, c1) = match jobs.len() == 2 && row_out == row_f {
+                let (c0, c1) = match jobs.len() == 2 {
                     true => {
                         let interior = (jobs.iter().filter(|&&(k, _)| k == m))
                             .map(|(_, s)| s.interior())
@@ -276,7 +274,7 @@ fn rows<T: Element>(
                         if along {
                             f_row + i - row_f
                         } else {
-                            row_at(k, i) + c0
+                            row_at(k, i) + shift + c0
                         }
                     };
                     Some((&fs[at(lo)..][..c1 - c0], &fs[at(hi)..][..c1 - c0], div))
@@ -300,9 +298,8 @@ fn rows<T: Element>(
                                 row_out + p0,
                             );
                         } else {
-                            debug_assert_eq!(row_out, row_f, "rows split, yet a job across rows");
                             let row = |i: usize| {
-                                let at = row_at(k, i);
+                                let at = row_at(k, i) + shift;
                                 &fs[at + p0..at + p1]
                             };
                             across_rows(st, stencil, index[k], row, out);
@@ -314,10 +311,10 @@ fn rows<T: Element>(
         let mut by = step;
         for &k in layout.outer().iter().rev() {
             index[k] += by;
-            if index[k] < start(k, out_start) + shape[k] {
+            if index[k] < out_start[k] + shape[k] {
                 break;
             }
-            index[k] = start(k, out_start);
+            index[k] = out_start[k];
             by = 1;
         }
         done += step;
@@ -329,18 +326,21 @@ fn rows<T: Element>(
 /// allocation, and plain indexing in the per-row loop (`IxDyn` indexing there was slower
 /// in a side-by-side run).
 struct RowLayout<'s> {
-    /// The outputs' shape (the input differs only along the split axis).
+    /// The outputs' shape (the input's window may be larger).
     shape: &'s [usize],
     inner: usize,
     /// `outer[..ndim - 1]`: the axes other than `inner`, slowest-varying first.
     outer: [usize; AXES],
-    /// `strides[..ndim]`.
+    /// `strides[..ndim]`: the outputs'.
     strides: [usize; AXES],
+    /// `f_strides[..ndim]`: the input's (the outputs' for a whole array).
+    f_strides: [usize; AXES],
 }
 
 impl<'s> RowLayout<'s> {
-    /// The layout shared by `f` and every output (of `shape`), if there is one with a
-    /// unit-stride axis and no negative strides.
+    /// The layout of the outputs (of `shape`, all with the same strides), if they have a
+    /// unit-stride axis and no negative strides, and the input's strides, if it has no
+    /// negative stride and the same unit-stride axis.
     fn of<T, V>(
         shape: &'s [usize],
         f: &ArrayViewD<'_, T>,
@@ -353,14 +353,19 @@ impl<'s> RowLayout<'s> {
                 .zip(shape)
                 .all(|((x, y), &n)| n <= 1 || x == y)
         };
-        // No negative stride, not even where an output window has length 1: the input
-        // window may be longer there (threads), and its rows are then reached by stride.
-        if f.strides().iter().any(|&s| s < 0)
-            || outs.iter().any(|o| !same(o.strides(), f.strides()))
-        {
+        let first = outs.first()?.strides();
+        if outs.iter().any(|o| !same(o.strides(), first)) {
             return None;
         }
-        Self::new(shape, f.strides())
+        let mut layout = Self::new(shape, first)?;
+        for (k, (&s, &n)) in f.strides().iter().zip(f.shape()).enumerate() {
+            layout.f_strides[k] = match usize::try_from(s) {
+                _ if n <= 1 => 0,
+                Ok(s) => s,
+                Err(_) => return None,
+            };
+        }
+        (layout.f_strides[layout.inner] == 1).then_some(layout)
     }
 
     /// The layout of arrays of `shape` and `strides`, if it has a unit-stride axis, no
@@ -398,6 +403,7 @@ impl<'s> RowLayout<'s> {
             inner,
             outer,
             strides: unsigned,
+            f_strides: unsigned,
         })
     }
 

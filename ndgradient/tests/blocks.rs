@@ -128,10 +128,10 @@ fn check<T: Element + Default + std::fmt::Debug>(
             .collect();
         let input: ArrayViewD<'_, T> = f.slice(input.as_slice());
         assert_eq!(plan.input_shape(), input.shape());
-        // The block and halo read in place, or copied into Fortran order, or into memory
-        // laid out backwards along one axis (a negative stride); outputs in C or Fortran
-        // order.
-        let layout = rng.below(4);
+        // The block and halo read in place, or copied into C or Fortran order, or into
+        // memory laid out backwards along one axis (a negative stride); outputs in C or
+        // Fortran order.
+        let layout = rng.below(5);
         let copy = |fortran: bool, invert: Option<usize>| {
             let dim = IxDyn(input.shape());
             let mut c = match fortran {
@@ -147,6 +147,7 @@ fn check<T: Element + Default + std::fmt::Debug>(
         let copied = match layout {
             1 => Some(copy(true, None)),
             2 => Some(copy(false, Some(rng.below(shape.len())))),
+            3 => Some(copy(false, None)),
             _ => None,
         };
         let input = copied.as_ref().map_or(input, |c| c.view());
