@@ -37,6 +37,8 @@ import time
 
 import numpy as np
 
+from timing import timed
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB_PATH = os.environ.get("GRADIENT_LIBRARY", os.path.join(ROOT, "target", "release", "libgradient.so"))
 LIB = ctypes.CDLL(LIB_PATH)
@@ -193,21 +195,6 @@ def c_loops(f, outs, threads, check):
         run()
         check_equal(outs, check)
     return found
-
-
-def timed(variants, repeats):
-    """Median seconds per variant; each repeat runs every variant once, shuffled."""
-    times = {name: [] for name in variants}
-    for fn in variants.values():  # warm-up: page faults, caches, code
-        fn()
-    for _ in range(repeats):
-        order = list(variants)
-        random.shuffle(order)
-        for name in order:
-            t0 = time.perf_counter()
-            variants[name]()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 ROWS = []

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -36,28 +34,13 @@ import dask.array as da
 
 import ndgradient
 import ndgradient.dask
+from timing import timed
 
 WORKLOADS = [
     ("4096x4096, 4 chunks", (4096, 4096), (2048, 2048)),
     ("4096x4096, 16 chunks", (4096, 4096), (1024, 1024)),
     ("256x256x256, 8 chunks", (256, 256, 256), (128, 128, 128)),
 ]
-
-
-def timed(variants: dict, repeats: int) -> dict:
-    """Median seconds per variant; each repeat runs every variant once, shuffled."""
-    times = {name: [] for name in variants}
-    for fn in variants.values():  # warm-up
-        fn()
-    for _ in range(repeats):
-        order = list(variants)
-        random.shuffle(order)
-        for name in order:
-            t0 = time.perf_counter()
-            fn = variants[name]
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def compute(lazy):

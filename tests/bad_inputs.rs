@@ -1955,51 +1955,39 @@ fn block_checks_come_in_the_documented_order() {
     // SAFETY: valid pointers for what their counts describe; everything made is freed.
     unsafe {
         assert_eq!(grad_options_new(&mut options), grad_status::Ok);
-        let block = |before: &[usize; 1]| {
+        let block = |after: &[usize; 1]| {
             grad_options_set_block(
                 options,
                 1,
                 global.as_ptr(),
                 start.as_ptr(),
                 zero.as_ptr(),
-                before.as_ptr(),
+                after.as_ptr(),
+            )
+        };
+        let shape = [1usize];
+        let plan_out: *mut *mut grad_plan = &mut plan;
+        let new_plan = |strides: *const isize| {
+            grad_plan_new(
+                plan_out,
+                F64,
+                1,
+                shape.as_ptr(),
+                strides,
+                ptr::null(),
+                options,
             )
         };
         assert_eq!(block(&two), grad_status::Ok); // halo after reaches past the end
         let huge = [isize::MAX];
-        let shape = [1usize];
-        let s = grad_plan_new(
-            &mut plan,
-            F64,
-            1,
-            shape.as_ptr(),
-            huge.as_ptr(),
-            ptr::null(),
-            options,
-        );
+        let s = new_plan(huge.as_ptr());
         assert_eq!(s, grad_status::InvalidBlock, "{}", last_error());
         assert_eq!(block(&zero), grad_status::Ok); // no halo: too thin
         assert_eq!(grad_options_set_edge_order(options, 2), grad_status::Ok);
-        let s = grad_plan_new(
-            &mut plan,
-            F64,
-            1,
-            shape.as_ptr(),
-            ptr::null(),
-            ptr::null(),
-            options,
-        );
+        let s = new_plan(ptr::null());
         assert_eq!(s, grad_status::AxisTooShort, "{}", last_error());
         assert_eq!(grad_options_set_edge_order(options, 1), grad_status::Ok);
-        let s = grad_plan_new(
-            &mut plan,
-            F64,
-            1,
-            shape.as_ptr(),
-            ptr::null(),
-            ptr::null(),
-            options,
-        );
+        let s = new_plan(ptr::null());
         assert_eq!(s, grad_status::HaloTooSmall, "{}", last_error());
         assert!(plan.is_null(), "plan_out written on failure");
         grad_options_free(options);

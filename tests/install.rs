@@ -11,10 +11,14 @@
 //! `cmake` package) or `pkg-config`, that part is skipped with a printed reason, except
 //! under `CI=true`, where `.ci/run` installs both and nothing may be skipped.
 
+#[path = "support/tools.rs"]
+mod tools;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
+use tools::{have, in_ci};
 
 /// The prefix the files are installed for; they are staged under `<tmp>/stage` + this.
 const PREFIX: &str = "/opt/gradient-install-test";
@@ -37,18 +41,6 @@ fn expected_soname() -> String {
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Whether `tool --version` runs.
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// Says why a part is skipped, on the real stderr (not captured by the test harness);

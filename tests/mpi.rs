@@ -16,27 +16,18 @@
 
 #[path = "support/cbuild.rs"]
 mod cbuild;
+#[path = "support/tools.rs"]
+mod tools;
 
 use cbuild::{Build, Program, SANITIZER_FLAGS};
 use std::io::Write as _;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use tools::{have, in_ci};
 
 const MPICC: &str = "mpicc.mpich";
 const MPIEXEC: &str = "mpiexec.mpich";
 const EXAMPLE: &str = "examples/mpi_blocks.c";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// Whether `tool --version` runs.
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// The compiled example (built once for both tests that use it), or `None` without MPICH.
 fn mpi_program() -> Option<&'static Program> {
