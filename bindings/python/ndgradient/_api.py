@@ -898,9 +898,11 @@ def _edges_in_data_precision(src: np.ndarray, ax: int, s: _Scalar, block: _Block
     crop = [slice(None)] * src.ndim
     sides = [(0, 0), (n - 2, -1)]  # (first sample read, output index)
     if block is not None:
+        if 0 in block.shape:  # an empty block: no output, and its window may have no edge
+            return []
         crop = [slice(b, b + m) for b, m in zip(block.halo_before, block.shape)]
         start, m, n_global = block.start[ax], block.shape[ax], block.global_shape[ax]
-        holds = (m > 0 and start == 0, m > 0 and start + m == n_global)
+        holds = (start == 0, start + m == n_global)
         sides = [side for side, held in zip(sides, holds) if held]
     crop[ax] = slice(None)
     src = src[tuple(crop)]

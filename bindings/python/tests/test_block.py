@@ -132,12 +132,13 @@ def test_uniform_inside_the_window_but_not_globally():
 def test_precision_rules_of_scalar_steps(dtype, h, edge_order):
     """numpy's promotion of the step (Python number, numpy float64/float32, small numpy
     ints, whose complex64 edges numpy divides in complex64) on blocks at both global edges
-    and inside."""
+    and inside, and on empty blocks at a global edge (their windows hold no edge)."""
     rng = np.random.default_rng(5)
     f = _support.random_values(rng, dtype, (9, 7), "normal", 0.0)
     expected = numpy_gradient(f, h, edge_order=edge_order)
     for start, shape in [((0, 0), (3, 7)), ((3, 2), (3, 3)), ((6, 4), (3, 3)),
-                         ((8, 6), (1, 1)), ((0, 0), (9, 7))]:
+                         ((8, 6), (1, 1)), ((0, 0), (9, 7)), ((8, 6), (0, 1)),
+                         ((0, 7), (2, 0))]:
         before, after = block_halo(f.shape, start, shape, h, edge_order=edge_order)
         got = gradient_block(_window(f, start, shape, before, after), h, global_shape=f.shape,
                              start=start, halo_before=before, halo_after=after,
