@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the fuzz targets and runs each one briefly (FUZZ_SECONDS each, default 40), one
+# Builds the fuzz targets and runs each one briefly (FUZZ_SECONDS each, default 30), one
 # after the other, starting from the committed seed corpus in a scratch directory (the
 # committed corpus is not modified). Exits non-zero on any crash, leak, timeout or
 # harness failure; the failing input is left in fuzz/artifacts/<target>/.
@@ -10,7 +10,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-seconds="${FUZZ_SECONDS:-40}"
+seconds="${FUZZ_SECONDS:-30}"
 export RUSTC_BOOTSTRAP=1
 # Fallback for std's per-thread records of the library's worker threads (see lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
