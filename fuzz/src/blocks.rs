@@ -17,17 +17,18 @@
 //!   whole-array result, bit for bit, reading only the exactly sized block-and-halo buffer
 //!   (AddressSanitizer watches it); on failure the outputs are untouched.
 
-use crate::harness::in_library;
+use crate::harness::{in_library, last_error};
 use crate::memory::status::*;
+use crate::memory::{c_strides, for_each_index};
 use crate::reader::Reader;
 use crate::reference::same;
 use gradient::ffi::{
-    grad_block_halo, grad_last_error, grad_options, grad_options_free, grad_options_new,
-    grad_options_set_axes, grad_options_set_block, grad_options_set_edge_order,
-    grad_options_set_scheme, grad_options_set_spacing, grad_options_set_threads, grad_plan,
-    grad_plan_execute, grad_plan_free, grad_plan_new, grad_spacing,
+    grad_block_halo, grad_options, grad_options_free, grad_options_new, grad_options_set_axes,
+    grad_options_set_block, grad_options_set_edge_order, grad_options_set_scheme,
+    grad_options_set_spacing, grad_options_set_threads, grad_plan, grad_plan_execute,
+    grad_plan_free, grad_plan_new, grad_spacing,
 };
-use std::ffi::{CStr, c_void};
+use std::ffi::c_void;
 use std::ptr::{null, null_mut};
 
 /// `GRAD_DTYPE_F64` and the spacing kinds used here.
@@ -364,14 +365,17 @@ impl BlockCase {
             let in_shape: Vec<usize> = (0..ndim)
                 .map(|k| self.before[k] + self.len[k] + self.after[k])
                 .collect();
-            let input: Vec<f64> = indices(&in_shape)
-                .map(|idx| {
-                    let at: Vec<usize> = (0..ndim)
-                        .map(|k| self.start[k] - self.before[k] + idx[k])
-                        .collect();
-                    self.data[flat(&at, &self.global)]
-                })
-                .collect();
+            // C-order offsets in the whole array of index `idx` of a box whose first
+            // element is at global index `corner`.
+            let strides = c_strides(&self.global);
+            let at = |idx: &[usize], corner: &[usize]| -> usize {
+                (0..ndim)
+                    .map(|k| (corner[k] + idx[k]) * strides[k] as usize)
+                    .sum()
+            };
+            let corner: Vec<usize> = (0..ndim).map(|k| self.start[k] - self.before[k]).collect();
+            let mut input = Vec::with_capacity(in_shape.iter().product());
+            for_each_index(&in_shape, |idx| input.push(self.data[at(idx, &corner)]));
             let n_block: usize = self.len.iter().product();
             let mut out = vec![vec![SENTINEL; n_block]; requested];
             let outs: Vec<*mut c_void> = out.iter_mut().map(|o| o.as_mut_ptr().cast()).collect();
@@ -380,42 +384,18 @@ impl BlockCase {
             assert_eq!(s as i32, OK, "{}", last_error());
             grad_plan_free(plan);
             for (o, w) in out.iter().zip(&whole) {
-                for (j, idx) in indices(&self.len).enumerate() {
-                    let at: Vec<usize> = (0..ndim).map(|k| self.start[k] + idx[k]).collect();
-                    let want = w[flat(&at, &self.global)];
-                    let got = f64::from_bits(o[j]);
+                let mut got = o.iter();
+                for_each_index(&self.len, |idx| {
+                    let (got, want) = (
+                        f64::from_bits(*got.next().unwrap()),
+                        w[at(idx, &self.start)],
+                    );
                     assert!(
                         same(got, want),
                         "block element {idx:?}: {got} != {want}; {self:?}"
                     );
-                }
+                });
             }
         }
     }
-}
-
-/// Every index of `shape`, in C order.
-fn indices(shape: &[usize]) -> impl Iterator<Item = Vec<usize>> + '_ {
-    let count: usize = shape.iter().product();
-    (0..count).map(move |mut i| {
-        let mut idx = vec![0; shape.len()];
-        for k in (0..shape.len()).rev() {
-            idx[k] = i % shape[k];
-            i /= shape[k];
-        }
-        idx
-    })
-}
-
-/// The C-order offset of `idx` in `shape`.
-fn flat(idx: &[usize], shape: &[usize]) -> usize {
-    idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
-}
-
-/// This thread's `grad_last_error()`.
-fn last_error() -> String {
-    // SAFETY: a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(grad_last_error()) }
-        .to_string_lossy()
-        .into_owned()
 }

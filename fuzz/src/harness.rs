@@ -493,7 +493,7 @@ struct Args {
 /// `grad_last_error()` after a call, with `grad_last_error_copy()` checked against it: the
 /// length with NULL or a zero-length buffer (nothing written), the whole detail, a buffer
 /// of half its length (ASan sees any write past it), and the detail unchanged after.
-fn last_error() -> String {
+pub(crate) fn last_error() -> String {
     // SAFETY: grad_last_error returns a valid NUL-terminated string.
     let message = unsafe { CStr::from_ptr(grad_last_error()) }
         .to_bytes()

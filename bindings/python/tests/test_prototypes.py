@@ -531,3 +531,14 @@ def test_the_binding_calls_no_undeclared_function(header):
         used = _code_names(path.read_text()) & set(header.functions)
         missing = sorted(used - set(declared))
         assert not missing, f"{path.name} uses {missing} without a ctypes prototype"
+
+
+def test_status_codes_match_the_header():
+    """``_lib.Status`` names every ``GRAD_STATUS_*`` of the header with its value, and no
+    other, so that a new status (such as the block statuses 21 and 22) cannot reach Python
+    unnamed or with a stale number."""
+    declared = {name: int(value) for name, value in
+                re.findall(r"\bGRAD_STATUS_(\w+) = (\d+)", HEADER.read_text())}
+    assert declared, "no GRAD_STATUS_ enumerator found in the header"
+    named = {k: v for k, v in vars(_lib.Status).items() if k.isupper()}
+    assert named == declared
