@@ -1,8 +1,13 @@
 #!/bin/sh
-# Builds the fuzz targets and runs each one briefly (FUZZ_SECONDS each, default 30), one
-# after the other, starting from the committed seed corpus in a scratch directory (the
-# committed corpus is not modified). Exits non-zero on any crash, leak, timeout or
-# harness failure; the failing input is left in fuzz/artifacts/<target>/.
+# Builds the fuzz targets and runs them briefly, all at the same time, each for
+# FUZZ_SECONDS (default 45: on 2 cores, three targets at once get about 30 s of CPU each),
+# starting from the committed seed corpus in a scratch directory (the committed corpus is
+# not modified). Exits non-zero on any crash, leak, timeout or harness failure; the failing
+# input is left in fuzz/artifacts/<target>/ and the target's log is printed.
+#
+# The build uses 16 codegen units instead of cargo-fuzz's default of one: it takes 3.7
+# instead of 4.1 minutes on 2 cores, a saving that a run this short does not lose back in
+# speed of execution.
 #
 # Installs cargo-fuzz if it is missing (`cargo install cargo-fuzz --locked`, about a
 # minute) and runs on the stable toolchain through RUSTC_BOOTSTRAP=1. Called from
@@ -10,7 +15,9 @@
 set -eu
 
 cd "$(dirname "$0")/.."
-seconds="${FUZZ_SECONDS:-30}"
+seconds="${FUZZ_SECONDS:-45}"
+targets="gradient_valid gradient_hostile gradient_blocks"
+build="--codegen-units 16"
 export RUSTC_BOOTSTRAP=1
 # Fallback for std's per-thread records of the library's worker threads (see lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
@@ -23,11 +30,31 @@ fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-cargo fuzz build
-for target in gradient_valid gradient_hostile gradient_blocks; do
-    echo "== $target: ${seconds}s"
+cargo fuzz build $build
+for target in $targets; do
     mkdir -p "$scratch/$target"
-    cargo fuzz run "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
-        -max_total_time="$seconds" -max_len=512 -print_final_stats=1
+    (
+        cargo fuzz run $build "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
+            -max_total_time="$seconds" -max_len=512 -print_final_stats=1 \
+            >"$scratch/$target.log" 2>&1
+        echo $? >"$scratch/$target.status"
+    ) &
 done
+echo "run-short.sh: ${seconds}s, three targets at once"
+wait
+failed=""
+for target in $targets; do
+    status=$(cat "$scratch/$target.status")
+    if [ "$status" = 0 ]; then
+        echo "== $target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$scratch/$target.log" | tail -n 1)"
+    else
+        echo "== $target: FAILED (exit $status); its log:"
+        cat "$scratch/$target.log"
+        failed="$failed $target"
+    fi
+done
+if [ -n "$failed" ]; then
+    echo "run-short.sh: failures in$failed"
+    exit 1
+fi
 echo "run-short.sh: no crash in ${seconds}s per target"
