@@ -9,6 +9,9 @@
 # instead of 4.1 minutes on 2 cores, a saving that a run this short does not lose back in
 # speed of execution.
 #
+# `run-short.sh --build-only` only builds them (.ci/run builds them in the background while
+# the tests run, then runs this script again, which finds them built).
+#
 # Installs cargo-fuzz if it is missing (`cargo install cargo-fuzz --locked`, about a
 # minute) and runs on the stable toolchain through RUSTC_BOOTSTRAP=1. Called from
 # .ci/run; see fuzz/README.md.
@@ -27,10 +30,13 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
+cargo fuzz build $build
+if [ "${1:-}" = "--build-only" ]; then
+    exit 0
+fi
+
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-
-cargo fuzz build $build
 for target in $targets; do
     mkdir -p "$scratch/$target"
     (
