@@ -42,10 +42,11 @@ trap 'rm -rf "$scratch"' EXIT
 for target in $targets; do
     mkdir -p "$scratch/$target"
     (
+        status=0
         cargo fuzz run $build "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
             -max_total_time="$seconds" -max_len=512 -print_final_stats=1 \
-            >"$scratch/$target.log" 2>&1
-        echo $? >"$scratch/$target.status"
+            >"$scratch/$target.log" 2>&1 || status=$?
+        echo "$status" >"$scratch/$target.status"
     ) &
 done
 echo "run-short.sh: ${seconds}s, three targets at once"
