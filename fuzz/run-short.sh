@@ -6,9 +6,11 @@
 # input is left in fuzz/artifacts/<target>/ and the target's log is printed.
 #
 # The build is a lighter one than a long run's: optimisation level 1 instead of 3 and 16
-# codegen units instead of one. On 2 cores it takes 2.8 minutes instead of 4.1; the
-# targets then run 0.5-0.7x as many inputs per second, which a run this short, mostly
-# spent on the seed corpus, can spare.
+# codegen units instead of one. On 2 cores it took 2.8 minutes instead of 4.1 from
+# scratch (`rm -rf fuzz/target` then this script with --build-only, against
+# `cargo fuzz build`), and the targets ran 0.5-0.7x as many inputs per second (the
+# "exec/s" of each target's final line), which a run this short, mostly spent on the
+# seed corpus, can spare.
 #
 # `run-short.sh --build-only` only builds them (.ci/run builds them in the background while
 # the tests run, then runs this script again, which finds them built).
