@@ -301,7 +301,9 @@ def cache_sizes():
 def figure(path, quick):
     """ns per element against the number of elements (2-D float64 arrays, every axis, unit
     spacing, C order), 2^4 to 2^26, for numpy, us on 1 and 2 threads and the AVX2 C loop
-    (with non-temporal stores above the last-level cache, as the library)."""
+    with ordinary and with non-temporal stores at every size (the library streams above the
+    last-level cache); prints from which size on the C loop's non-temporal stores were the
+    faster ones."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -317,12 +319,13 @@ def figure(path, quick):
         call = Call(f, outs)
         ptrs = (ctypes.c_void_p * 2)(*[o.ctypes.data for o in outs])
         cshape = (SIZE_T * 2)(*shape)
-        c_variant = 2 if 24 * n > llc else 1
+        c_loop = lambda variant: PROBE.c_gradient(f.ctypes.data, ptrs, 2, cshape, variant, 0, shape[0])
         variants = {
             "numpy": lambda: np.gradient(f),
             "ours, 1 thread": lambda: call(1),
             "ours, 2 threads": lambda: call(2),
-            "C loop (AVX2)": lambda: PROBE.c_gradient(f.ctypes.data, ptrs, 2, cshape, c_variant, 0, shape[0]),
+            "C loop (AVX2)": lambda: c_loop(1),
+            "C loop (AVX2 + NT)": lambda: c_loop(2),
         }
         budget = 0.3 if quick else 1.0
         reps = int(max(3, min(3001, budget / 4 / max(n * 6e-9, 2e-5))))
@@ -331,6 +334,15 @@ def figure(path, quick):
         for name, t in med.items():
             lines.setdefault(name, []).append(t / n * 1e9)
         print(f"  figure: 2^{k} elements, {reps} repeats", flush=True)
+    # The smallest size from which on the C loop's non-temporal stores were never slower.
+    nt_wins = [a <= b for a, b in zip(lines["C loop (AVX2 + NT)"], lines["C loop (AVX2)"])]
+    first = next((i for i in range(len(sizes)) if all(nt_wins[i:])), None)
+    if first is None:
+        print("  figure: the C loop's non-temporal stores were slower at the largest size")
+    else:
+        print(f"  figure: the C loop's non-temporal stores were at least as fast from 2^{sizes[first].bit_length() - 1}"
+              f" elements on ({24 * sizes[first] / 2**20:.2f} MiB of traffic); the library streams above "
+              f"the last-level cache, {llc / 2**20:.0f} MiB")
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for name, ys in lines.items():
         ax.plot(sizes, ys, marker="o", markersize=3, label=name)

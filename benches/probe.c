@@ -20,9 +20,37 @@
  *   division by a real step. */
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 #if defined(__x86_64__)
 #include <emmintrin.h>
 #endif
+
+/* *p = v, with a non-temporal store (MOVNTI) if nt: a loop that streams stores every point
+ * of its outputs so, row ends and scalar heads included, since a cache line written partly
+ * with ordinary stores is read from memory first and written twice. */
+static inline void put_d(int nt, double *p, double v) {
+#if defined(__x86_64__)
+    if (nt) {
+        long long bits;
+        memcpy(&bits, &v, sizeof bits);
+        _mm_stream_si64((long long *)p, bits);
+        return;
+    }
+#endif
+    *p = v;
+}
+
+static inline void put_f(int nt, float *p, float v) {
+#if defined(__x86_64__)
+    if (nt) {
+        int bits;
+        memcpy(&bits, &v, sizeof bits);
+        _mm_stream_si32((int *)p, bits);
+        return;
+    }
+#endif
+    *p = v;
+}
 
 /* out[k][i] = (k + 0.5) * in[i] for k < nout, ordinary stores. */
 void probe_ordinary(const double *in, double *const *out, size_t nout, size_t n) {
@@ -188,8 +216,9 @@ int probe_streaming_2threads(const double *in, double *const *out, size_t nout, 
  * output's point j of a row computed side by side from the rows it needs, the interior of
  * every row in one loop and its two end points apart. `variant`: 0 plain C (the compiler
  * vectorises it for this CPU), 1 AVX2 intrinsics, 2 AVX2 intrinsics with non-temporal
- * stores (if every output is on one 32-byte phase, else 1). Only indices
- * `p0..p1` of axis 0 (planes in 3-D, rows in 2-D; 0..shape[0] for all), for threads. Bit for bit numpy's: each point is (hi - lo) * m with m 0.5
+ * stores for every point, scalar ones included (put_d), if every output is on one 32-byte
+ * phase, else 1. Only indices `p0..p1` of axis 0 (planes in 3-D, rows in 2-D; 0..shape[0]
+ * for all), for threads. Bit for bit numpy's: each point is (hi - lo) * m with m 0.5
  * (numpy's division by 2) or 1 (its division by 1 at the edges). */
 struct rowjob {
     const double *lo[3], *hi[3];
@@ -220,15 +249,16 @@ static void row_plain(const struct rowjob *r, size_t nout, const double *row, si
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#define AVX2_ROW(NAME, STORE)                                                                  \
+#define AVX2_ROW(NAME, STORE, NT)                                                                \
 __attribute__((target("avx2"))) static void NAME(const struct rowjob *r, size_t nout,            \
                                                   const double *row, size_t n) {                  \
     double *oi = r->o[nout - 1];                                                                  \
     size_t j = 1;                                                                                 \
     /* a scalar head up to a 32-byte boundary of the outputs (all on one phase) */                \
     while (j + 1 < n && ((size_t)(oi + j) & 31) != 0) {                                           \
-        for (size_t k = 0; k + 1 < nout; k++) r->o[k][j] = (r->hi[k][j] - r->lo[k][j]) * r->m[k]; \
-        oi[j] = (row[j + 1] - row[j - 1]) * 0.5;                                                  \
+        for (size_t k = 0; k + 1 < nout; k++)                                                     \
+            put_d(NT, r->o[k] + j, (r->hi[k][j] - r->lo[k][j]) * r->m[k]);                        \
+        put_d(NT, oi + j, (row[j + 1] - row[j - 1]) * 0.5);                                       \
         j++;                                                                                      \
     }                                                                                             \
     const __m256d half = _mm256_set1_pd(0.5), m0 = _mm256_set1_pd(r->m[0]),                       \
@@ -251,12 +281,13 @@ __attribute__((target("avx2"))) static void NAME(const struct rowjob *r, size_t 
         }                                                                                         \
     }                                                                                             \
     for (; j + 1 < n; j++) {                                                                      \
-        for (size_t k = 0; k + 1 < nout; k++) r->o[k][j] = (r->hi[k][j] - r->lo[k][j]) * r->m[k]; \
-        oi[j] = (row[j + 1] - row[j - 1]) * 0.5;                                                  \
+        for (size_t k = 0; k + 1 < nout; k++)                                                     \
+            put_d(NT, r->o[k] + j, (r->hi[k][j] - r->lo[k][j]) * r->m[k]);                        \
+        put_d(NT, oi + j, (row[j + 1] - row[j - 1]) * 0.5);                                       \
     }                                                                                             \
 }
-AVX2_ROW(row_avx2, _mm256_storeu_pd)
-AVX2_ROW(row_avx2_nt, _mm256_stream_pd)
+AVX2_ROW(row_avx2, _mm256_storeu_pd, 0)
+AVX2_ROW(row_avx2_nt, _mm256_stream_pd, 1)
 #endif
 
 int c_gradient(const double *f, double *const *out, size_t ndim, const size_t *shape, int variant,
@@ -296,12 +327,13 @@ int c_gradient(const double *f, double *const *out, size_t ndim, const size_t *s
 #endif
                 row_plain(&r, nout, row, n);
             /* the row's two end points, every output */
+            int nt = variant == 2;
             for (size_t q = 0; q + 1 < nout; q++) {
-                r.o[q][0] = (r.hi[q][0] - r.lo[q][0]) * r.m[q];
-                r.o[q][n - 1] = (r.hi[q][n - 1] - r.lo[q][n - 1]) * r.m[q];
+                put_d(nt, r.o[q], (r.hi[q][0] - r.lo[q][0]) * r.m[q]);
+                put_d(nt, r.o[q] + n - 1, (r.hi[q][n - 1] - r.lo[q][n - 1]) * r.m[q]);
             }
-            r.o[nout - 1][0] = row[1] - row[0];
-            r.o[nout - 1][n - 1] = row[n - 1] - row[n - 2];
+            put_d(nt, r.o[nout - 1], row[1] - row[0]);
+            put_d(nt, r.o[nout - 1] + n - 1, row[n - 1] - row[n - 2]);
         }
     }
 #if defined(__x86_64__)
@@ -343,14 +375,14 @@ int c_gradient_2threads(const double *f, double *const *out, size_t ndim, const 
  * point is (hi - lo) * m in float32, m 0.5 (numpy's float32 division by 2) or 1. Returns 0
  * where AVX2 code is not built (not x86-64) or the shape is too small. */
 #if defined(__x86_64__)
-#define F32_ROW(NAME, STORE)                                                                   \
+#define F32_ROW(NAME, STORE, NT)                                                                \
 __attribute__((target("avx2"))) static void NAME(const float *lo, const float *hi, float m,     \
                                                   const float *row, float *o0, float *o1,        \
                                                   size_t n) {                                    \
     size_t j = 1;                                                                                \
     while (j + 1 < n && ((size_t)(o1 + j) & 31) != 0) {                                          \
-        o0[j] = (hi[j] - lo[j]) * m;                                                             \
-        o1[j] = (row[j + 1] - row[j - 1]) * 0.5f;                                                \
+        put_f(NT, o0 + j, (hi[j] - lo[j]) * m);                                                  \
+        put_f(NT, o1 + j, (row[j + 1] - row[j - 1]) * 0.5f);                                     \
         j++;                                                                                     \
     }                                                                                            \
     const __m256 half = _mm256_set1_ps(0.5f), mm = _mm256_set1_ps(m);                            \
@@ -361,12 +393,12 @@ __attribute__((target("avx2"))) static void NAME(const float *lo, const float *h
         STORE(o1 + j, _mm256_mul_ps(c, half));                                                   \
     }                                                                                            \
     for (; j + 1 < n; j++) {                                                                     \
-        o0[j] = (hi[j] - lo[j]) * m;                                                             \
-        o1[j] = (row[j + 1] - row[j - 1]) * 0.5f;                                                \
+        put_f(NT, o0 + j, (hi[j] - lo[j]) * m);                                                  \
+        put_f(NT, o1 + j, (row[j + 1] - row[j - 1]) * 0.5f);                                     \
     }                                                                                            \
 }
-F32_ROW(row_f32_avx2, _mm256_storeu_ps)
-F32_ROW(row_f32_avx2_nt, _mm256_stream_ps)
+F32_ROW(row_f32_avx2, _mm256_storeu_ps, 0)
+F32_ROW(row_f32_avx2_nt, _mm256_stream_ps, 1)
 #endif
 
 int c_gradient_f32(const float *f, float *const *out, const size_t *shape, int variant) {
@@ -381,10 +413,11 @@ int c_gradient_f32(const float *f, float *const *out, const size_t *shape, int v
         float *o0 = out[0] + i * n, *o1 = out[1] + i * n;
         if (variant == 2) row_f32_avx2_nt(lo, hi, m, row, o0, o1, n);
         else row_f32_avx2(lo, hi, m, row, o0, o1, n);
-        o0[0] = (hi[0] - lo[0]) * m;
-        o0[n - 1] = (hi[n - 1] - lo[n - 1]) * m;
-        o1[0] = row[1] - row[0];
-        o1[n - 1] = row[n - 1] - row[n - 2];
+        int nt = variant == 2;
+        put_f(nt, o0, (hi[0] - lo[0]) * m);
+        put_f(nt, o0 + n - 1, (hi[n - 1] - lo[n - 1]) * m);
+        put_f(nt, o1, row[1] - row[0]);
+        put_f(nt, o1 + n - 1, row[n - 1] - row[n - 2]);
     }
     if (variant == 2) _mm_sfence();
     return 1;
@@ -413,11 +446,12 @@ static struct cdiv cdiv_of(double d) {
     return c;
 }
 
-/* *out = (*hi - *lo) / d for one complex number (two doubles at each pointer). */
-static void cdiv_point(double *out, const double *lo, const double *hi, struct cdiv c) {
+/* *out = (*hi - *lo) / d for one complex number (two doubles at each pointer), with
+ * non-temporal stores if nt. */
+static void cdiv_point(int nt, double *out, const double *lo, const double *hi, struct cdiv c) {
     double re = hi[0] - lo[0], im = hi[1] - lo[1];
-    out[0] = (re + im * c.rat) * c.scl;
-    out[1] = (im - re * c.rat) * c.scl;
+    put_d(nt, out, (re + im * c.rat) * c.scl);
+    put_d(nt, out + 1, (im - re * c.rat) * c.scl);
 }
 
 #if defined(__x86_64__)
@@ -433,15 +467,15 @@ __attribute__((target("avx2"))) static inline __m256d cdiv_pair(const double *lo
 
 /* Points 1..n-1 of a row (n complex numbers at `row`): o0 from lo, hi and m, o1 from the
  * row's neighbours over 2. Double index 2 * j is complex number j. */
-#define C128_ROW(NAME, STORE)                                                                  \
+#define C128_ROW(NAME, STORE, NT)                                                                \
 __attribute__((target("avx2"))) static void NAME(const double *lo, const double *hi,            \
                                                   struct cdiv m, const double *row, double *o0,  \
                                                   double *o1, size_t n) {                        \
     struct cdiv half = cdiv_of(2.0);                                                             \
     size_t j = 1;                                                                                \
     while (j + 1 < n && ((size_t)(o1 + 2 * j) & 31) != 0) {                                     \
-        cdiv_point(o0 + 2 * j, lo + 2 * j, hi + 2 * j, m);                                       \
-        cdiv_point(o1 + 2 * j, row + 2 * j - 2, row + 2 * j + 2, half);                          \
+        cdiv_point(NT, o0 + 2 * j, lo + 2 * j, hi + 2 * j, m);                                   \
+        cdiv_point(NT, o1 + 2 * j, row + 2 * j - 2, row + 2 * j + 2, half);                      \
         j++;                                                                                     \
     }                                                                                            \
     const __m256d mr = _mm256_set1_pd(m.rat), ms = _mm256_set1_pd(m.scl),                        \
@@ -453,12 +487,12 @@ __attribute__((target("avx2"))) static void NAME(const double *lo, const double 
         STORE(o1 + 2 * j, c);                                                                    \
     }                                                                                            \
     for (; j + 1 < n; j++) {                                                                     \
-        cdiv_point(o0 + 2 * j, lo + 2 * j, hi + 2 * j, m);                                       \
-        cdiv_point(o1 + 2 * j, row + 2 * j - 2, row + 2 * j + 2, half);                          \
+        cdiv_point(NT, o0 + 2 * j, lo + 2 * j, hi + 2 * j, m);                                   \
+        cdiv_point(NT, o1 + 2 * j, row + 2 * j - 2, row + 2 * j + 2, half);                      \
     }                                                                                            \
 }
-C128_ROW(row_c128_avx2, _mm256_storeu_pd)
-C128_ROW(row_c128_avx2_nt, _mm256_stream_pd)
+C128_ROW(row_c128_avx2, _mm256_storeu_pd, 0)
+C128_ROW(row_c128_avx2_nt, _mm256_stream_pd, 1)
 #endif
 
 int c_gradient_c128(const double *f, double *const *out, const size_t *shape, int variant) {
@@ -475,10 +509,11 @@ int c_gradient_c128(const double *f, double *const *out, const size_t *shape, in
         size_t e = 2 * (n - 1);
         if (variant == 2) row_c128_avx2_nt(lo, hi, m, row, o0, o1, n);
         else row_c128_avx2(lo, hi, m, row, o0, o1, n);
-        cdiv_point(o0, lo, hi, m);
-        cdiv_point(o0 + e, lo + e, hi + e, m);
-        cdiv_point(o1, row, row + 2, one);
-        cdiv_point(o1 + e, row + e - 2, row + e, one);
+        int nt = variant == 2;
+        cdiv_point(nt, o0, lo, hi, m);
+        cdiv_point(nt, o0 + e, lo + e, hi + e, m);
+        cdiv_point(nt, o1, row, row + 2, one);
+        cdiv_point(nt, o1 + e, row + e - 2, row + e, one);
     }
     if (variant == 2) _mm_sfence();
     return 1;

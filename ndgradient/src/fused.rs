@@ -488,6 +488,16 @@ fn along_row<T: Element>(
     }
 }
 
+/// Whether the points of the derivative along the row that `along` and `along_adjacent`
+/// store one by one (the boundary points) are stored with streaming stores: where the loop
+/// over the interior streams (the central quotient, in the data's own precision, in a
+/// streaming sweep), so that no cache line of the output is written both ways
+/// (`simd::put`).
+fn streams<T: Element, W: Work<T::Out>>(st: &Stores, s: &Stencil<'_, W::Real>) -> bool {
+    matches!(s.interior, Interior::Central { .. })
+        && simd::quotients_stream::<T, T::Out, Divisor<W::Real>>(st)
+}
+
 /// [`along_row`] in the working type `W`: the block's boundary points one by one, its
 /// interior points as one loop over shifted slices of the row.
 fn along<T: Element, W: Work<T::Out>>(
@@ -499,12 +509,15 @@ fn along<T: Element, W: Work<T::Out>>(
     b0: usize,
 ) {
     let [head, inner, tail] = s.parts(b0..b0 + out.len());
+    let stream = streams::<T, W>(st, s);
     // Two plain loops: a chain of the two ranges costs more per block.
     for j in head {
-        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+        let v = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+        simd::put(stream, out, j - b0, v);
     }
     for j in tail {
-        out[j - b0] = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+        let v = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
+        simd::put(stream, out, j - b0, v);
     }
     if inner.is_empty() {
         return;
@@ -570,9 +583,10 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             quotients::<T, W>(st, &mut out[run], lo, hi, two_h);
             // Every row's boundary points, with their formulas, looked up once.
             let ends = s.boundary();
+            let stream = streams::<T, W>(st, s);
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
                 for &(j, p) in &ends {
-                    out[j] = at_point::<T::Out, W>(p, |i| f[i].value());
+                    simd::put(stream, out, j, at_point::<T::Out, W>(p, |i| f[i].value()));
                 }
             }
         }
