@@ -2,10 +2,11 @@
 library gains or loses, measured in one process so that the machine's drift hits every
 build alike. Run through `sh benches/run.sh --compare` (see there).
 
-Usage: compare.py LIB.so LIB.so [...] [reps=N] [eo=2] [coords=K] SHAPE [SHAPE ...]
+Usage: compare.py LIB.so LIB.so [...] [reps=N] [eo=2] [coords=K] [order=F] SHAPE [SHAPE ...]
 
-Each SHAPE (for example 128x128x128) is an all-axes gradient of a C-ordered float64 array
-on unit spacing, or with a coordinate array on axis K (`coords=K`), carved as the
+Each SHAPE (for example 128x128x128) is an all-axes gradient of a C-ordered (or with
+`order=F`, Fortran-ordered) float64 array on unit spacing, or with a coordinate array on
+axis K (`coords=K`), carved as the
 benchmark's arrays are. Every build's outputs are first checked against numpy.gradient,
 bit for bit; then each repeat runs every build once in a shuffled order, and the median
 time per call of each build is printed, one line per shape.
@@ -32,7 +33,7 @@ def main(argv):
         lib.grad_gradient.argtypes = bench.LIB.grad_gradient.argtypes
         loaded.append(lib)
     for shape in shapes:
-        f, *outs = bench.carve([shape] * (len(shape) + 1))
+        f, *outs = bench.carve([shape] * (len(shape) + 1), order=opts.get("order", "C"))
         bench.fill(f, 1)
         coords, varargs = None, ()
         if "coords" in opts:
@@ -57,7 +58,8 @@ def main(argv):
             run()
             bench.check_equal(outs, tuple(want))
         med = bench.timed(variants, reps)
-        print("x".join(map(str, shape)), f"eo {edge_order}", f"coords {opts.get('coords', '-')}:",
+        print("x".join(map(str, shape)), f"order {opts.get('order', 'C')}", f"eo {edge_order}",
+              f"coords {opts.get('coords', '-')}:",
               "  ".join(f"[{name.split(':')[0]}] {t * 1e3:.3f} ms" for name, t in med.items()),
               flush=True)
     for k, path in enumerate(libs):

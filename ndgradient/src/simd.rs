@@ -442,11 +442,14 @@ mod arch {
     }
 
     /// How far ahead (in bytes) the streaming quotient loops prefetch their `hi` samples
-    /// (on a large array, the next row or plane along the outer axis: the samples read from
-    /// memory rather than from the cache). Timed side by side on 4096 x 4096 (`sh
-    /// benches/run.sh --compare`, 61 repeats, two copies of each build): 2-4% faster at
-    /// both edge orders than without (two copies of one build differed by 0.3-2%); 1 and 16
-    /// KiB ahead were no faster than 4.
+    /// (on a large array, those of the next row or plane along an outer axis are read from
+    /// memory rather than from the cache; the loops over two outputs prefetch both
+    /// outputs' `hi`, since which one that is depends on the layout). Timed side by side
+    /// (`sh benches/run.sh --compare`, two copies of each build) on 4096 x 4096: with
+    /// `hi0` alone, 2-4% faster at both edge orders than without (61 repeats; the copies
+    /// of one build differed by 0.3-2%), and 1 and 16 KiB ahead were no faster than 4;
+    /// with both, in Fortran order 34.9-35.3 ms instead of 40.9-42.3 ms with `hi0` alone,
+    /// in C order 33.0-33.8 instead of 34.7-35.6 (31 repeats).
     const PREFETCH: usize = 4096;
 
     macro_rules! kernels {
@@ -549,9 +552,11 @@ mod arch {
                 let k1 = $set1(d1.1.unwrap_or(d1.0));
                 while i + $lanes <= n {
                     if STREAM {
-                        let ahead = hi0.as_ptr().wrapping_add(i + PREFETCH / size_of::<$t>());
-                        // A hint: it never faults, whatever the address.
-                        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                        // Either output's samples may be the ones from memory.
+                        let at = i + PREFETCH / size_of::<$t>();
+                        // Hints: they never fault, whatever the address.
+                        _mm_prefetch::<_MM_HINT_T0>(hi0.as_ptr().wrapping_add(at).cast());
+                        _mm_prefetch::<_MM_HINT_T0>(hi1.as_ptr().wrapping_add(at).cast());
                     }
                     let a = one_vector::<RECIP>(lo0, hi0, i, k0);
                     let b = one_vector::<RECIP>(lo1, hi1, i, k1);
@@ -804,11 +809,11 @@ mod arch {
             }
             while i + 2 <= n {
                 if STREAM {
-                    let ahead = hi0
-                        .as_ptr()
-                        .wrapping_add(i + PREFETCH / size_of::<Complex<f64>>());
-                    // A hint: it never faults, whatever the address.
-                    _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                    // Either output's samples may be the ones from memory.
+                    let at = i + PREFETCH / size_of::<Complex<f64>>();
+                    // Hints: they never fault, whatever the address.
+                    _mm_prefetch::<_MM_HINT_T0>(hi0.as_ptr().wrapping_add(at).cast());
+                    _mm_prefetch::<_MM_HINT_T0>(hi1.as_ptr().wrapping_add(at).cast());
                 }
                 let (a, b) = (pair(lo0, hi0, i, d0), pair(lo1, hi1, i, d1));
                 store::<STREAM>(o0, i, a);
