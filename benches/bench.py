@@ -218,7 +218,7 @@ def report(label, f, outs, med, ours_keys, numpy_key="numpy"):
     nt = gbs(med["probe NT"]) if "probe NT" in med else float("nan")
     # The C loop to compare with: with streaming stores where the library streams (traffic
     # past the last-level cache), else with ordinary ones.
-    streams = nbytes > max((b for _, b in cache_sizes()), default=32 << 20)
+    streams = nbytes > stream_threshold()
     c_key = ("C AVX2+NT" if streams else "C AVX2") if "C AVX2" in med else None
     for key in ours_keys:
         t = med[key]
@@ -280,6 +280,18 @@ def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1
     return med
 
 
+def stream_threshold():
+    """The traffic in bytes above which the library streams its stores: the environment's
+    NDGRADIENT_STREAM_BYTES if it is a size (digits, optional K/M/G suffix), else the
+    last-level cache (32 MiB if unknown), as ndgradient/src/simd.rs decides."""
+    text = os.environ.get("NDGRADIENT_STREAM_BYTES", "").strip()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    digits = text[:-1] if scale > 1 else text
+    if digits.isascii() and digits.isdigit():
+        return int(digits) * scale
+    return max((b for _, b in cache_sizes()), default=32 << 20)
+
+
 def cache_sizes():
     """(name, bytes) of cpu0's data and unified caches, from Linux's sysfs."""
     found = []
@@ -310,7 +322,6 @@ def figure(path, quick):
 
     sizes, lines = [], {}
     caches = cache_sizes()
-    llc = max((b for _, b in caches), default=32 << 20)
     for k in range(4, 27, 2):
         shape = (1 << (k // 2), 1 << (k - k // 2))
         n = 1 << k
@@ -342,7 +353,7 @@ def figure(path, quick):
     else:
         print(f"  figure: the C loop's non-temporal stores were at least as fast from 2^{sizes[first].bit_length() - 1}"
               f" elements on ({24 * sizes[first] / 2**20:.2f} MiB of traffic); the library streams above "
-              f"the last-level cache, {llc / 2**20:.0f} MiB")
+              f"{stream_threshold() / 2**20:.2f} MiB (NDGRADIENT_STREAM_BYTES, else the last-level cache)")
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     for name, ys in lines.items():
         ax.plot(sizes, ys, marker="o", markersize=3, label=name)

@@ -8,7 +8,8 @@
 //! This crate is the safe core: it knows nothing of C, and has no `unsafe` outside one
 //! small private module (`simd`: AVX2 loops and non-temporal stores, chosen at run time,
 //! behind a safe API with a portable fallback; the environment variable
-//! `NDGRADIENT_KERNELS=portable|avx2|avx2-stream` forces a variant). The C
+//! `NDGRADIENT_KERNELS=portable|avx2|avx2-stream` forces a variant, and
+//! `NDGRADIENT_STREAM_BYTES` sets the size above which a call streams its stores). The C
 //! library `libgradient` (header `gradient.h`) is a separate package of the same
 //! repository that validates raw pointers and calls this crate; a Rust project that
 //! depends on `ndgradient` builds neither it nor its header generator.
@@ -28,7 +29,8 @@
 //! - `sweep`: applying one axis's formulas along that axis of any layout;
 //! - `fused`: one sweep over memory computing every axis, for contiguous layouts;
 //! - `simd`: its central-quotient loops for `f32`, `f64` and `complex128` in AVX2, with
-//!   streaming stores when a sweep's traffic exceeds the last-level cache;
+//!   streaming stores when a sweep's traffic exceeds the last-level cache (or
+//!   `NDGRADIENT_STREAM_BYTES`);
 //! - [`Plan`] and [`Options`]: the plan/execute split; `Jobs` (here): the checks in
 //!   numpy's order, the stencils, and the thread split.
 //!

@@ -19,7 +19,9 @@
 //! `NDGRADIENT_KERNELS`, read once per process: `portable` (these loops decline every call),
 //! `avx2` (AVX2, ordinary stores), `avx2-stream` (AVX2, streaming stores at every size, so
 //! that small test arrays take that path too); unset or anything else: AVX2 where the CPU
-//! has it, streaming stores above the size threshold. A build with
+//! has it, streaming stores above the size threshold: the last-level cache's size, or
+//! `NDGRADIENT_STREAM_BYTES` (bytes, with an optional `K`, `M` or `G` suffix), also read
+//! once per process, where it is set to such a size. A build with
 //! `--cfg gradient_no_dispatch` has only the portable variant.
 #![allow(unsafe_code)]
 
@@ -67,8 +69,26 @@ fn selected() -> (Variant, usize) {
                 streams: Streams::AboveThreshold,
             },
         };
-        (variant, last_level_cache_bytes())
+        let threshold = std::env::var("NDGRADIENT_STREAM_BYTES")
+            .ok()
+            .and_then(|text| parse_size(&text))
+            .unwrap_or_else(last_level_cache_bytes);
+        (variant, threshold)
     })
+}
+
+/// A size in bytes written as digits with an optional `K`, `M` or `G` suffix (powers of
+/// 1024), as sysfs gives cache sizes; `None` if `text` is not one or overflows.
+fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let (digits, scale) = match text.strip_suffix(['K', 'M', 'G']) {
+        Some(d) => (d, 1usize << (10 * (1 + "KMG".find(&text[d.len()..])?))),
+        None => (text, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<usize>().ok()?.checked_mul(scale)
 }
 
 #[cfg(all(target_arch = "x86_64", not(gradient_no_dispatch)))]
@@ -90,19 +110,8 @@ fn last_level_cache_bytes() -> usize {
         let Ok(text) = std::fs::read_to_string(path) else {
             break;
         };
-        let text = text.trim();
-        let (digits, unit) = match text.strip_suffix(['K', 'M', 'G']) {
-            Some(d) => (d, &text[d.len()..]),
-            None => (text, ""),
-        };
-        let scale = match unit {
-            "K" => 1 << 10,
-            "M" => 1 << 20,
-            "G" => 1 << 30,
-            _ => 1,
-        };
-        if let Ok(n) = digits.parse::<usize>() {
-            largest = largest.max(n.saturating_mul(scale));
+        if let Some(n) = parse_size(&text) {
+            largest = largest.max(n);
         }
     }
     if largest == 0 { 32 << 20 } else { largest }
@@ -1131,6 +1140,29 @@ mod tests {
             &[2.0f64; 4],
             Divisor::new(2.0f32)
         ));
+    }
+
+    /// Sizes as `NDGRADIENT_STREAM_BYTES` and sysfs write them.
+    #[test]
+    fn sizes_parse_as_written() {
+        assert_eq!(parse_size("0"), Some(0));
+        assert_eq!(parse_size("4194304\n"), Some(4 << 20));
+        assert_eq!(parse_size("48K"), Some(48 << 10));
+        assert_eq!(parse_size(" 6M "), Some(6 << 20));
+        assert_eq!(parse_size("2G"), Some(2 << 30));
+        for bad in [
+            "",
+            "M",
+            "-1",
+            "1.5M",
+            "4MB",
+            "4k",
+            "0x10",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_size(&format!("{}G", usize::MAX >> 20)), None);
     }
 
     /// `put` stores the value, every bit of it, with streaming stores and without, for
