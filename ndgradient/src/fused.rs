@@ -178,7 +178,7 @@ fn rows<T: Element>(
     let (row_out, row_f) = (out_start[m], f_start[m]);
     let shift = row_out - row_f;
     // Streaming stores if the call's traffic (this window's, times the windows of the
-    // call, which share the last-level cache) exceeds the last-level cache.
+    // call, which share the last-level cache) exceeds the threshold (`Stores::for_sweep`).
     let bytes = std::mem::size_of_val(fs)
         + os.iter()
             .map(|o| std::mem::size_of_val(&**o))
@@ -494,8 +494,10 @@ fn along_row<T: Element>(
 /// streaming sweep), so that no cache line of the output is written both ways
 /// (`simd::put`).
 fn streams<T: Element, W: Work<T::Out>>(st: &Stores, s: &Stencil<'_, W::Real>) -> bool {
-    matches!(s.interior, Interior::Central { .. })
-        && simd::quotients_stream::<T, T::Out, Divisor<W::Real>>(st)
+    match s.interior {
+        Interior::Central { two_h } => simd::quotients_stream::<T, T::Out, _>(st, two_h),
+        _ => false,
+    }
 }
 
 /// [`along_row`] in the working type `W`: the block's boundary points one by one, its
@@ -513,11 +515,11 @@ fn along<T: Element, W: Work<T::Out>>(
     // Two plain loops: a chain of the two ranges costs more per block.
     for j in head {
         let v = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
-        simd::put(stream, out, j - b0, v);
+        simd::put(st, stream, out, j - b0, v);
     }
     for j in tail {
         let v = at_point::<T::Out, W>(s.point(j), |i| f[i - f0].value());
-        simd::put(stream, out, j - b0, v);
+        simd::put(st, stream, out, j - b0, v);
     }
     if inner.is_empty() {
         return;
@@ -581,12 +583,15 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             let [lo, _, hi] = s.interior_taps(run.start);
             let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
             quotients::<T, W>(st, &mut out[run], lo, hi, two_h);
-            // Every row's boundary points, with their formulas, looked up once.
+            // Every row's boundary points, with their formulas, looked up once; they were
+            // just stored by the run, streaming or not: a fence first (`Stores::fence`).
             let ends = s.boundary();
             let stream = streams::<T, W>(st, s);
+            st.fence();
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
                 for &(j, p) in &ends {
-                    simd::put(stream, out, j, at_point::<T::Out, W>(p, |i| f[i].value()));
+                    let v = at_point::<T::Out, W>(p, |i| f[i].value());
+                    simd::put(st, stream, out, j, v);
                 }
             }
         }

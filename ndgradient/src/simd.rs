@@ -28,6 +28,7 @@
 use super::value::{Divisor, Real};
 use num_complex::Complex;
 use std::any::{Any, TypeId};
+use std::marker::PhantomData;
 use std::sync::OnceLock;
 
 /// Which loops run: the portable ones, or AVX2 with ordinary or streaming stores.
@@ -120,15 +121,18 @@ fn last_level_cache_bytes() -> usize {
 /// How one sweep stores its results: made once per sweep (per thread), passed to every
 /// loop of it. When it allowed streaming stores, dropping it fences them (`sfence`), so
 /// that they are ordered before anything the thread does next, such as ending a scoped
-/// thread that another joins: the results are then visible like ordinary stores.
+/// thread that another joins: the results are then visible like ordinary stores. Not
+/// `Send`: the thread that made it, and stored through it, is the one that fences.
 pub(crate) struct Stores {
     variant: Variant,
     stream: bool,
+    not_send: PhantomData<*const ()>,
 }
 
 impl Stores {
     /// The stores of a sweep that reads and writes `bytes` bytes in all: streaming ones
-    /// if that exceeds the last-level cache (or the `avx2-stream` variant is forced).
+    /// if that exceeds the threshold (`NDGRADIENT_STREAM_BYTES`, else the last-level
+    /// cache's size), or if the `avx2-stream` variant is forced.
     pub(crate) fn for_sweep(bytes: usize) -> Self {
         let (variant, threshold) = selected();
         let stream = match variant {
@@ -139,18 +143,29 @@ impl Stores {
                 Streams::Always => true,
             },
         };
-        Stores { variant, stream }
+        Stores {
+            variant,
+            stream,
+            not_send: PhantomData,
+        }
     }
-}
 
-impl Drop for Stores {
-    fn drop(&mut self) {
+    /// Orders this sweep's streaming stores so far before its next accesses to the
+    /// same memory (`sfence`; nothing if it does not stream). A point stored with a
+    /// streaming store must not be stored again, or read, by the thread before a fence.
+    pub(crate) fn fence(&self) {
         #[cfg(all(target_arch = "x86_64", not(gradient_no_dispatch)))]
         if self.stream {
             // SAFETY: `sfence` is part of SSE, which every x86-64 CPU has; it only orders
             // stores and touches no memory.
             unsafe { std::arch::x86_64::_mm_sfence() };
         }
+    }
+}
+
+impl Drop for Stores {
+    fn drop(&mut self) {
+        self.fence();
     }
 }
 
@@ -341,16 +356,21 @@ pub(crate) fn two_quotients<X: 'static, O: 'static, D: Any + Copy>(
 }
 
 /// Whether [`quotients`] streams its stores in this sweep for samples `X`, outputs `O` and
-/// a divisor `D`: where it does, the points of the same output stored one at a time
+/// the divisor `div`: where it does, the points of the same output stored one at a time
 /// outside it should be stored with [`put`] and `stream` true.
-pub(crate) fn quotients_stream<X: 'static, O: 'static, D: 'static>(stores: &Stores) -> bool {
-    let is = |a: TypeId, b: TypeId| a == b;
-    let (x, o, d) = (TypeId::of::<X>(), TypeId::of::<O>(), TypeId::of::<D>());
+pub(crate) fn quotients_stream<X: 'static, O: 'static, D: Any + Copy>(
+    stores: &Stores,
+    div: D,
+) -> bool {
+    let (x, o) = (TypeId::of::<X>(), TypeId::of::<O>());
     stores.stream
-        && is(x, o)
-        && ((is(o, TypeId::of::<f64>()) && is(d, TypeId::of::<Divisor<f64>>()))
-            || (is(o, TypeId::of::<f32>()) && is(d, TypeId::of::<Divisor<f32>>()))
-            || (is(o, TypeId::of::<Complex<f64>>()) && is(d, TypeId::of::<Divisor<f64>>())))
+        && x == o
+        && ((o == TypeId::of::<f64>() && divisor_as::<D, f64>(div).is_some())
+            || (o == TypeId::of::<f32>() && divisor_as::<D, f32>(div).is_some())
+            || (o == TypeId::of::<Complex<f64>>()
+                && divisor_as::<D, f64>(div)
+                    .and_then(|(d, _)| ComplexDivisor::new(d))
+                    .is_some()))
 }
 
 /// `out[i] = v`, with a streaming store if `stream` and `O` is `f64`, `f32` or
@@ -361,10 +381,11 @@ pub(crate) fn quotients_stream<X: 'static, O: 'static, D: 'static>(stores: &Stor
 /// copies of each build), streaming these points instead of storing them the ordinary way
 /// took every-axis gradients of float64 arrays from 41.6-42.2 ms to 36.1 ms on 4096 x 4096
 /// and from 110.7-114.9 ms to 73.6-75.1 ms on 200 x 300 x 400.
+/// A streaming store happens only where `stores` streams, whose drop fences it.
 #[inline]
-pub(crate) fn put<O: 'static + Copy>(stream: bool, out: &mut [O], i: usize, v: O) {
+pub(crate) fn put<O: 'static + Copy>(stores: &Stores, stream: bool, out: &mut [O], i: usize, v: O) {
     let slot = &mut out[i];
-    if !(stream && arch::stream_any(slot, v)) {
+    if !(stream && stores.stream && arch::stream_any(slot, v)) {
         *slot = v;
     }
 }
@@ -711,10 +732,13 @@ mod arch {
                 }
                 let n = o0.len();
                 assert!(o1.len() == n && lo.iter().chain(&hi).all(|s| s.len() == n));
-                // Streaming needs both outputs on the same 32-byte phase: one scalar head
-                // aligns both.
-                let stream =
-                    stream && (o0.as_ptr() as usize).abs_diff(o1.as_ptr() as usize) % 32 == 0;
+                // Streaming side by side needs both outputs on the same 32-byte phase (one
+                // scalar head aligns both); else each streams in its own loop, so that a
+                // streaming call stores every point with streaming stores.
+                if stream && (o0.as_ptr() as usize).abs_diff(o1.as_ptr() as usize) % 32 != 0 {
+                    return $one_name(true, o0, lo[0], hi[0], d[0])
+                        && $one_name(true, o1, lo[1], hi[1], d[1]);
+                }
                 let outs = [o0, o1];
                 // SAFETY: the CPU has AVX2 (checked above).
                 unsafe {
@@ -791,6 +815,11 @@ mod arch {
                 }
             }
             while i + 2 <= n {
+                if STREAM {
+                    let at = i + PREFETCH / size_of::<Complex<f64>>();
+                    // A hint: it never faults, whatever the address.
+                    _mm_prefetch::<_MM_HINT_T0>(hi.as_ptr().wrapping_add(at).cast());
+                }
                 store::<STREAM>(out, i, pair(lo, hi, i, d));
                 i += 2;
             }
@@ -869,7 +898,11 @@ mod arch {
         }
         let n = o0.len();
         assert!(o1.len() == n && lo.iter().chain(&hi).all(|s| s.len() == n));
-        let stream = stream && (o0.as_ptr() as usize).abs_diff(o1.as_ptr() as usize) % 32 == 0;
+        // As for `f64`: outputs on different 32-byte phases stream in a loop each.
+        if stream && (o0.as_ptr() as usize).abs_diff(o1.as_ptr() as usize) % 32 != 0 {
+            return quotients_c128(true, o0, lo[0], hi[0], d[0])
+                && quotients_c128(true, o1, lo[1], hi[1], d[1]);
+        }
         let outs = [o0, o1];
         // SAFETY: the CPU has AVX2 (checked above).
         unsafe {
@@ -979,6 +1012,7 @@ mod tests {
                     streams: Streams::AboveThreshold,
                 },
                 stream,
+                not_send: PhantomData,
             };
             for div in [2.0, 0.3, 0.5] {
                 for start in 0..9 {
@@ -1076,6 +1110,7 @@ mod tests {
                     streams: Streams::AboveThreshold,
                 },
                 stream,
+                not_send: PhantomData,
             };
             for div in [2.0, 0.7, -3.0, f64::INFINITY, 0.0, -0.0, f64::NAN] {
                 let d = Divisor::new(div);
@@ -1165,50 +1200,66 @@ mod tests {
         assert_eq!(parse_size(&format!("{}G", usize::MAX >> 20)), None);
     }
 
+    /// A sweep that streams, whatever this process's variant: for the tests of `put` and
+    /// `quotients_stream` (its drop fences what `put` streamed).
+    fn streaming() -> Stores {
+        Stores {
+            variant: Variant::Avx2 {
+                streams: Streams::Always,
+            },
+            stream: true,
+            not_send: PhantomData,
+        }
+    }
+
     /// `put` stores the value, every bit of it, with streaming stores and without, for
     /// the types it streams and for others.
     #[test]
     fn put_stores_the_value() {
-        fn check<O: 'static + Copy + PartialEq + std::fmt::Debug>(values: &[O], zero: O) {
+        fn check<O: 'static + Copy>(values: &[O], zero: O, bits: impl Fn(&O) -> Vec<u64>) {
             for stream in [false, true] {
                 let mut out = vec![zero; values.len()];
+                let stores = streaming();
                 for (i, &v) in values.iter().enumerate() {
-                    put(stream, &mut out, i, v);
+                    put(&stores, stream, &mut out, i, v);
                 }
-                drop(Stores::for_sweep(usize::MAX)); // fences the streaming stores
-                assert_eq!(out, values, "stream {stream}");
+                drop(stores);
+                let got: Vec<_> = out.iter().flat_map(&bits).collect();
+                let want: Vec<_> = values.iter().flat_map(&bits).collect();
+                assert_eq!(got, want, "stream {stream}");
             }
         }
+        // Signed zeros, an infinity, a subnormal, NaNs with a payload and either sign.
+        let nan = f64::from_bits(0xfff8_0000_dead_beef);
         let specials = [
             -0.0,
             f64::INFINITY,
             f64::MIN_POSITIVE / 2.0,
             1.0 / 3.0,
-            -7.5,
+            nan,
+            -nan,
         ];
-        check(&specials, 0.0);
-        check(&specials.map(|v| v as f32), 0.0f32);
+        let f32_nan = f32::from_bits(0x7fc0_beef);
+        let singles = [-0.0f32, f32::NEG_INFINITY, 1.0e-40, f32_nan, -f32_nan];
+        check(&specials, 1.0, |v| vec![v.to_bits()]);
+        check(&singles, 1.0, |v| vec![u64::from(v.to_bits())]);
         check(
             &specials.map(|v| Complex::new(v, -v)),
-            Complex::new(0.0, 0.0),
+            Complex::new(1.0, 1.0),
+            |v| vec![v.re.to_bits(), v.im.to_bits()],
         );
         check(
-            &specials.map(|v| Complex::new(v as f32, 1.0)),
-            Complex::new(0.0f32, 0.0),
+            &singles.map(|v| Complex::new(v, 1.0)),
+            Complex::new(1.0f32, 1.0),
+            |v| vec![u64::from(v.re.to_bits()), u64::from(v.im.to_bits())],
         );
-        check(&[i16::MIN, 3], 0);
-        // A NaN's payload and sign are stored as they are.
-        let nan = f64::from_bits(0xfff8_0000_dead_beef);
-        for stream in [false, true] {
-            let mut out = [0.0f64];
-            put(stream, &mut out, 0, nan);
-            assert_eq!(out[0].to_bits(), nan.to_bits());
-        }
+        check(&[i16::MIN, 3], 1, |v| vec![*v as u64]);
     }
 
-    /// The quotient loops stream exactly where `quotients_stream` says: for samples,
-    /// outputs and divisor of one precision among `f64`, `f32` and `Complex<f64>`, in a
-    /// sweep that streams.
+    /// The quotient loops stream where `quotients_stream` says: for samples, outputs and
+    /// divisor of one precision among `f64`, `f32` and `Complex<f64>` (and for complex
+    /// data a nonzero, non-NaN step), in a sweep that streams; elsewhere they decline and
+    /// the caller's loops store the ordinary way.
     #[test]
     fn quotients_stream_names_the_streaming_loops() {
         let ordinary = Stores {
@@ -1216,32 +1267,42 @@ mod tests {
                 streams: Streams::Never,
             },
             stream: false,
+            not_send: PhantomData,
         };
-        let streaming = Stores {
-            variant: Variant::Avx2 {
-                streams: Streams::Always,
-            },
-            stream: true,
-        };
-        assert!(quotients_stream::<f64, f64, Divisor<f64>>(&streaming));
-        assert!(quotients_stream::<f32, f32, Divisor<f32>>(&streaming));
-        assert!(quotients_stream::<Complex<f64>, Complex<f64>, Divisor<f64>>(&streaming));
-        assert!(!quotients_stream::<f64, f64, Divisor<f64>>(&ordinary));
-        // Data of another type than the outputs, arithmetic in a wider type, complex64:
-        // the portable loops, with ordinary stores.
-        assert!(!quotients_stream::<i16, f64, Divisor<f64>>(&streaming));
-        assert!(!quotients_stream::<f32, f32, Divisor<f64>>(&streaming));
-        assert!(!quotients_stream::<Complex<f32>, Complex<f32>, Divisor<f32>>(&streaming));
-        // Where it says so, and the CPU streams, the loop takes the call.
+        let streaming = streaming();
+        let two = Divisor::new(2.0f64);
+        assert!(quotients_stream::<f64, f64, _>(&streaming, two));
+        assert!(quotients_stream::<f32, f32, _>(
+            &streaming,
+            Divisor::new(2.0f32)
+        ));
+        assert!(quotients_stream::<Complex<f64>, Complex<f64>, _>(
+            &streaming, two
+        ));
+        assert!(!quotients_stream::<f64, f64, _>(&ordinary, two));
+        // Data of another type than the outputs, arithmetic in a wider type, complex64,
+        // complex data on a zero or NaN step.
+        assert!(!quotients_stream::<i16, f64, _>(&streaming, two));
+        assert!(!quotients_stream::<f32, f32, _>(&streaming, two));
+        let c64 = Divisor::new(2.0f32);
+        assert!(!quotients_stream::<Complex<f32>, Complex<f32>, _>(
+            &streaming, c64
+        ));
+        for d in [0.0, -0.0, f64::NAN] {
+            let d = Divisor::new(d);
+            assert!(!quotients_stream::<Complex<f64>, Complex<f64>, _>(
+                &streaming, d
+            ));
+        }
+        // Where it says so and the CPU has AVX2, the loops take the call; where it says
+        // not, they decline it.
         if has_avx2() {
             let mut out = [0.0f64; 9];
-            assert!(quotients(
-                &streaming,
-                &mut out,
-                &[1.0; 9],
-                &[2.0; 9],
-                Divisor::new(2.0f64)
-            ));
+            assert!(quotients(&streaming, &mut out, &[1.0; 9], &[2.0; 9], two));
+            let mut out = [Complex::new(0.0, 0.0); 9];
+            let z = [Complex::new(1.0, 1.0); 9];
+            assert!(quotients(&streaming, &mut out, &z, &z, two));
+            assert!(!quotients(&streaming, &mut out, &z, &z, Divisor::new(0.0)));
         }
     }
 }
