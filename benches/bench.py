@@ -280,16 +280,21 @@ def workload(label, shape, edge_order=1, coords_axis=None, repeats=7, threads=(1
     return med
 
 
-def stream_threshold():
-    """The traffic in bytes above which the library streams its stores: the environment's
-    NDGRADIENT_STREAM_BYTES if it is a size (digits, optional K/M/G suffix), else the
-    last-level cache (32 MiB if unknown), as ndgradient/src/simd.rs decides."""
-    text = os.environ.get("NDGRADIENT_STREAM_BYTES", "").strip()
+def parse_size(text):
+    """Bytes from digits with an optional K, M or G suffix (sysfs's cache sizes, and
+    NDGRADIENT_STREAM_BYTES), as ndgradient/src/simd.rs reads them; None if not a size."""
+    text = text.strip()
     scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
     digits = text[:-1] if scale > 1 else text
-    if digits.isascii() and digits.isdigit():
-        return int(digits) * scale
-    return max((b for _, b in cache_sizes()), default=32 << 20)
+    return int(digits) * scale if digits.isascii() and digits.isdigit() else None
+
+
+def stream_threshold():
+    """The traffic in bytes above which the library streams its stores: the environment's
+    NDGRADIENT_STREAM_BYTES if it is a size, else the last-level cache (32 MiB if
+    unknown), as ndgradient/src/simd.rs decides."""
+    size = parse_size(os.environ.get("NDGRADIENT_STREAM_BYTES", ""))
+    return size if size is not None else max((b for _, b in cache_sizes()), default=32 << 20)
 
 
 def cache_sizes():
@@ -305,17 +310,16 @@ def cache_sizes():
             break
         if kind == "Instruction":
             continue
-        scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(size[-1], 1)
-        found.append((f"L{level}", int(size.rstrip("KMG")) * scale))
+        if parse_size(size) is not None:
+            found.append((f"L{level}", parse_size(size)))
     return found
 
 
 def figure(path, quick):
     """ns per element against the number of elements (2-D float64 arrays, every axis, unit
     spacing, C order), 2^4 to 2^26, for numpy, us on 1 and 2 threads and the AVX2 C loop
-    with ordinary and with non-temporal stores at every size (the library streams above the
-    last-level cache); prints from which size on the C loop's non-temporal stores were the
-    faster ones."""
+    with ordinary and with non-temporal stores at every size; prints from which size on the
+    C loop's non-temporal stores were at least as fast, beside the library's threshold."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

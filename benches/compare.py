@@ -6,10 +6,10 @@ Usage: compare.py LIB.so LIB.so [...] [reps=N] [eo=2] [coords=K] [order=F] SHAPE
 
 Each SHAPE (for example 128x128x128) is an all-axes gradient of a C-ordered (or with
 `order=F`, Fortran-ordered) float64 array on unit spacing, or with a coordinate array on
-axis K (`coords=K`), carved as the
-benchmark's arrays are. Every build's outputs are first checked against numpy.gradient,
-bit for bit; then each repeat runs every build once in a shuffled order, and the median
-time per call of each build is printed, one line per shape.
+axis K (`coords=K`), carved as the benchmark's arrays are. Every build's outputs are
+first checked against numpy.gradient, bit for bit; then each repeat runs every build once
+in a shuffled order, and the median time per call of each build is printed, one line per
+shape.
 """
 import ctypes
 import sys

@@ -5,9 +5,10 @@
 //! AVX2, optionally with non-temporal ("streaming") stores, which write whole cache lines
 //! to memory without first reading them (used only when a call's traffic exceeds the
 //! last-level cache; the quotient loops then also prefetch their `hi` samples a few
-//! kilobytes ahead, since those come from memory). Everything here has a safe API; where it declines a call (another
-//! type, no AVX2, another architecture, the portable variant forced), it returns `false`
-//! having written nothing, and the caller runs its portable loop.
+//! kilobytes ahead, since those come from memory). Everything here has a safe API; where
+//! it declines a call (another type, no AVX2, another architecture, the portable variant
+//! forced), it returns `false` having written nothing, and the caller runs its portable
+//! loop.
 //!
 //! Bits: each quotient is `(hi - lo) * r` or `(hi - lo) / d`, a complex one numpy's
 //! division by `d + 0j` in its own order of operations, a three-point value
@@ -380,8 +381,8 @@ pub(crate) fn quotients_stream<X: 'static, O: 'static, D: Any + Copy>(
 /// the streaming ones. Timed side by side (`sh benches/run.sh --compare`, 31 repeats, two
 /// copies of each build), streaming these points instead of storing them the ordinary way
 /// took every-axis gradients of float64 arrays from 41.6-42.2 ms to 36.1 ms on 4096 x 4096
-/// and from 110.7-114.9 ms to 73.6-75.1 ms on 200 x 300 x 400.
-/// A streaming store happens only where `stores` streams, whose drop fences it.
+/// and from 110.7-114.9 ms to 73.6-75.1 ms on 200 x 300 x 400. A streaming store happens
+/// only where `stores` streams, whose drop fences it.
 #[inline]
 pub(crate) fn put<O: 'static + Copy>(stores: &Stores, stream: bool, out: &mut [O], i: usize, v: O) {
     let slot = &mut out[i];
@@ -482,6 +483,15 @@ mod arch {
     /// in C order 33.0-33.8 instead of 34.7-35.6 (31 repeats).
     const PREFETCH: usize = 4096;
 
+    /// Prefetches `s`'s element `i` plus [`PREFETCH`] bytes, wherever that is.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn prefetch_ahead<T>(s: &[T], i: usize) {
+        let at = s.as_ptr().wrapping_add(i + PREFETCH / size_of::<T>());
+        // A hint: it never faults, whatever the address.
+        _mm_prefetch::<_MM_HINT_T0>(at.cast());
+    }
+
     macro_rules! kernels {
         ($t:ty, $lanes:expr, $vec:ty, $set1:ident, $loadu:ident, $storeu:ident, $stream:ident,
          $sub:ident, $mul:ident, $div:ident, $add:ident) => {
@@ -537,9 +547,7 @@ mod arch {
                 let k = $set1(d.1.unwrap_or(d.0));
                 while i + 2 * $lanes <= n {
                     if STREAM {
-                        let ahead = hi.as_ptr().wrapping_add(i + PREFETCH / size_of::<$t>());
-                        // A hint: it never faults, whatever the address.
-                        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+                        prefetch_ahead(hi, i);
                     }
                     let (a, b) = (
                         one_vector::<RECIP>(lo, hi, i, k),
@@ -583,10 +591,8 @@ mod arch {
                 while i + $lanes <= n {
                     if STREAM {
                         // Either output's samples may be the ones from memory.
-                        let at = i + PREFETCH / size_of::<$t>();
-                        // Hints: they never fault, whatever the address.
-                        _mm_prefetch::<_MM_HINT_T0>(hi0.as_ptr().wrapping_add(at).cast());
-                        _mm_prefetch::<_MM_HINT_T0>(hi1.as_ptr().wrapping_add(at).cast());
+                        prefetch_ahead(hi0, i);
+                        prefetch_ahead(hi1, i);
                     }
                     let a = one_vector::<RECIP>(lo0, hi0, i, k0);
                     let b = one_vector::<RECIP>(lo1, hi1, i, k1);
@@ -816,9 +822,7 @@ mod arch {
             }
             while i + 2 <= n {
                 if STREAM {
-                    let at = i + PREFETCH / size_of::<Complex<f64>>();
-                    // A hint: it never faults, whatever the address.
-                    _mm_prefetch::<_MM_HINT_T0>(hi.as_ptr().wrapping_add(at).cast());
+                    prefetch_ahead(hi, i);
                 }
                 store::<STREAM>(out, i, pair(lo, hi, i, d));
                 i += 2;
@@ -848,10 +852,8 @@ mod arch {
             while i + 2 <= n {
                 if STREAM {
                     // Either output's samples may be the ones from memory.
-                    let at = i + PREFETCH / size_of::<Complex<f64>>();
-                    // Hints: they never fault, whatever the address.
-                    _mm_prefetch::<_MM_HINT_T0>(hi0.as_ptr().wrapping_add(at).cast());
-                    _mm_prefetch::<_MM_HINT_T0>(hi1.as_ptr().wrapping_add(at).cast());
+                    prefetch_ahead(hi0, i);
+                    prefetch_ahead(hi1, i);
                 }
                 let (a, b) = (pair(lo0, hi0, i, d0), pair(lo1, hi1, i, d1));
                 store::<STREAM>(o0, i, a);
