@@ -151,6 +151,16 @@ impl Stores {
         }
     }
 
+    /// The same loops with ordinary stores: for points computed in a buffer in the cache
+    /// before [`copy`] streams them out.
+    pub(crate) fn ordinary(&self) -> Self {
+        Stores {
+            variant: self.variant,
+            stream: false,
+            not_send: PhantomData,
+        }
+    }
+
     /// Orders this sweep's streaming stores so far before its next accesses to the
     /// same memory (`sfence`; nothing if it does not stream). A point stored with a
     /// streaming store must not be stored again, or read, by the thread before a fence.
@@ -391,6 +401,31 @@ pub(crate) fn put<O: 'static + Copy>(stores: &Stores, stream: bool, out: &mut [O
     }
 }
 
+/// `out.copy_from_slice(src)`, with streaming stores if `stores` streams and `O` is `f64`,
+/// `f32` or `Complex<f64>` (ordinary ones otherwise): for points computed in a small buffer
+/// first, so that each point of a streamed output is stored there once, in order.
+pub(crate) fn copy<O: 'static + Copy>(stores: &Stores, out: &mut [O], src: &[O]) {
+    assert_eq!(out.len(), src.len());
+    if stores.stream {
+        if let (Some(o), Some(s)) = (slice_as_mut::<O, f64>(out), slice_as(src))
+            && arch::copy_f64(o, s)
+        {
+            return;
+        }
+        if let (Some(o), Some(s)) = (slice_as_mut::<O, f32>(out), slice_as(src))
+            && arch::copy_f32(o, s)
+        {
+            return;
+        }
+        if let (Some(o), Some(s)) = (slice_as_mut::<O, Complex<f64>>(out), slice_as(src))
+            && arch::copy_c128(o, s)
+        {
+            return;
+        }
+    }
+    out.copy_from_slice(src);
+}
+
 #[cfg(all(target_arch = "x86_64", not(gradient_no_dispatch)))]
 mod arch {
     //! The AVX2 loops. Each public function checks that the CPU has AVX2 (cached by the
@@ -606,6 +641,29 @@ mod arch {
                 }
             }
 
+            /// `out.copy_from_slice(src)` with streaming stores, scalar ones up to a 32-byte
+            /// boundary and after the last whole vector.
+            #[target_feature(enable = "avx2")]
+            pub(super) fn copy_stream(out: &mut [$t], src: &[$t]) {
+                let n = out.len();
+                let src = &src[..n];
+                let mut i = 0;
+                while i < n && out[i..].as_ptr() as usize % 32 != 0 {
+                    put::<true, _>(&mut out[i], src[i]);
+                    i += 1;
+                }
+                while i + $lanes <= n {
+                    assert!(i + $lanes <= src.len());
+                    // SAFETY: `i + lanes` is within `src` (asserted); an unaligned load.
+                    let v = unsafe { $loadu(src.as_ptr().add(i)) };
+                    store::<true>(out, i, v);
+                    i += $lanes;
+                }
+                for j in i..n {
+                    put::<true, _>(&mut out[j], src[j]);
+                }
+            }
+
             /// `out[i] = c[0] * x0[i] + c[1] * x1[i] + c[2] * x2[i]`, summed left to right
             /// (no FMA), streaming if `STREAM`.
             #[target_feature(enable = "avx2")]
@@ -682,7 +740,18 @@ mod arch {
     }
 
     macro_rules! entry {
-        ($t:ty, $m:ident, $one_name:ident, $two_name:ident, $three_name:ident) => {
+        ($t:ty, $m:ident, $one_name:ident, $two_name:ident, $three_name:ident,
+         $copy_name:ident) => {
+            pub(super) fn $copy_name(out: &mut [$t], src: &[$t]) -> bool {
+                if !std::is_x86_feature_detected!("avx2") {
+                    return false;
+                }
+                assert!(src.len() == out.len());
+                // SAFETY: the CPU has AVX2 (checked just above).
+                unsafe { $m::copy_stream(out, src) };
+                true
+            }
+
             pub(super) fn $three_name(
                 stream: bool,
                 out: &mut [$t],
@@ -759,8 +828,38 @@ mod arch {
             }
         };
     }
-    entry!(f64, f64s, quotients_f64, two_quotients_f64, three_point_f64);
-    entry!(f32, f32s, quotients_f32, two_quotients_f32, three_point_f32);
+    entry!(
+        f64,
+        f64s,
+        quotients_f64,
+        two_quotients_f64,
+        three_point_f64,
+        copy_f64
+    );
+    entry!(
+        f32,
+        f32s,
+        quotients_f32,
+        two_quotients_f32,
+        three_point_f32,
+        copy_f32
+    );
+
+    /// [`copy_f64`] for complex128 values, as twice as many `f64`.
+    pub(super) fn copy_c128(out: &mut [Complex<f64>], src: &[Complex<f64>]) -> bool {
+        let n = 2 * out.len();
+        assert!(src.len() == out.len());
+        // SAFETY: `Complex<f64>` is `#[repr(C)]` (re, im): `n` `f64` of the same alignment
+        // fill each slice exactly, any bits are valid in both types, and `out` is borrowed
+        // mutably for the new slice's lifetime.
+        let (out, src) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<f64>(), n),
+                std::slice::from_raw_parts(src.as_ptr().cast::<f64>(), n),
+            )
+        };
+        copy_f64(out, src)
+    }
 
     /// complex128 quotients: `Complex<f64>` is `#[repr(C)]` (re, im), so two of them fill
     /// a vector of four `f64`.
@@ -925,6 +1024,15 @@ mod arch {
     pub(super) fn stream_any<O>(_: &mut O, _: O) -> bool {
         false
     }
+    pub(super) fn copy_f64(_: &mut [f64], _: &[f64]) -> bool {
+        false
+    }
+    pub(super) fn copy_f32(_: &mut [f32], _: &[f32]) -> bool {
+        false
+    }
+    pub(super) fn copy_c128(_: &mut [Complex<f64>], _: &[Complex<f64>]) -> bool {
+        false
+    }
     pub(super) fn quotients_f64(
         _: bool,
         _: &mut [f64],
@@ -1067,6 +1175,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `copy` stores exactly `src`'s bits over exactly `out`, for each type it streams and
+    /// one it does not, on every length and misalignment around a vector's width, with
+    /// streaming stores and without; the elements around `out` keep theirs.
+    #[test]
+    fn copy_stores_the_source_bits_and_nothing_else() {
+        // Values compared by their bits (`key`), so that NaNs compare too.
+        fn check<O: 'static + Copy, K: PartialEq + std::fmt::Debug>(
+            make: impl Fn(usize) -> O,
+            key: impl Fn(O) -> K,
+        ) {
+            let src: Vec<O> = (0..120).map(&make).collect();
+            for stream in [false, true] {
+                let stores = Stores {
+                    variant: Variant::Avx2 {
+                        streams: Streams::AboveThreshold,
+                    },
+                    stream,
+                    not_send: PhantomData,
+                };
+                for start in 0..9 {
+                    for len in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 100] {
+                        let mut out = vec![make(1000); start + len + 9];
+                        copy(&stores, &mut out[start..start + len], &src[3..3 + len]);
+                        let got: Vec<K> = out.iter().map(|&v| key(v)).collect();
+                        let want: Vec<K> = (0..out.len())
+                            .map(|i| match i.checked_sub(start) {
+                                Some(k) if k < len => key(src[3 + k]),
+                                _ => key(make(1000)),
+                            })
+                            .collect();
+                        assert_eq!(got, want, "{start} {len} {stream}");
+                    }
+                }
+            }
+        }
+        // Any bits, NaNs of every payload among them.
+        let f = |i: usize| f64::from_bits((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        check(f, f64::to_bits);
+        check(|i| f(i) as f32, f32::to_bits);
+        check(
+            |i| Complex::new(f(2 * i), f(2 * i + 1)),
+            |z| (z.re.to_bits(), z.im.to_bits()),
+        );
+        check(|i| i as u16, |v| v);
     }
 
     /// complex128: the bits of the portable quotient (numpy's complex division by `d + 0j`),
