@@ -8,6 +8,8 @@
 //   values below, each with the numpy 2.4.6 call that gave it) and the C API's bits;
 // - strided and Fortran-order inputs and outputs, axes, every spacing kind, edge orders,
 //   threads;
+// - MATLAB's scheme against hand-derived values, and blocks with halos: the halo widths
+//   by hand, each block's outputs the whole array's block, bit for bit, in every form;
 // - failures: the status, the library's detail in grad::last_error() and in grad::error,
 //   the C++ layer's own checks, and untouched outputs;
 // - plans are move-only and may be executed from several threads at once.
@@ -442,7 +444,7 @@ void failures_report_status_and_detail() {
     } catch (const grad::error &e) {
         thrown = true;
         CHECK(e.code() == GRAD_STATUS_SHAPE_MISMATCH, "vector of the wrong size");
-        CHECK(contains(e.detail(), "f has 5 elements but the plan's shape has 6"), "detail");
+        CHECK(contains(e.detail(), "f has 5 elements but the plan's input has 6"), "detail");
     }
     CHECK(thrown, "a vector of the wrong size throws");
 
@@ -542,6 +544,196 @@ void spans() {
 }
 #endif
 
+// ---------------------------------------------------------------------------------------
+// Schemes and blocks (plan options; the one-call forms make a plan for them)
+// ---------------------------------------------------------------------------------------
+
+void matlab_scheme() {
+    // MATLAB's gradient on coordinates x, by hand: interior (f[i+1] - f[i-1]) /
+    // (x[i+1] - x[i-1]), edges (f[1] - f[0]) / (x[1] - x[0]) and (f[4] - f[3]) / (x[4] - x[3]),
+    // each one correctly rounded operation on exact differences.
+    const double f[5] = {1, 4, 9, 16, 30}, x[5] = {0, 1, 3, 4, 7};
+    const double want[5] = {3.0, 8.0 / 3.0, 4.0, 21.0 / 4.0, 14.0 / 3.0};
+    const std::size_t shape[1] = {5};
+    grad::options opts;
+    opts.set_spacing(grad::spacing::coordinates(x, 5)).set_scheme(grad::scheme::matlab);
+    CHECK(opts.formulas() == grad::scheme::matlab && opts.needs_plan(), "scheme stored");
+    double out[5];
+    std::fill(out, out + 5, -1.0);
+    double *outs[1] = {out};
+    CHECK(grad::try_gradient_into(f, shape, outs, opts) == GRAD_STATUS_OK, "matlab one call");
+    CHECK(same_bits(out, want, 5), "matlab one call: MATLAB's values");
+    grad::plan<double> p = make_plan<double>(shape, opts);
+    std::fill(out, out + 5, -1.0);
+    CHECK(p.try_execute(f, outs) == GRAD_STATUS_OK && same_bits(out, want, 5), "matlab plan");
+    // numpy's scheme (the default) gives its three-point values, not these.
+    opts.set_scheme(grad::scheme::numpy);
+    CHECK(!opts.needs_plan(), "numpy's scheme needs no plan");
+    std::fill(out, out + 5, -1.0);
+    CHECK(grad::try_gradient_into(f, shape, outs, opts) == GRAD_STATUS_OK, "numpy one call");
+    CHECK(out[0] == want[0] && out[1] != want[1], "numpy's interior formula differs");
+    // MATLAB's rules: first-order edges only; an axis of length 1 gives zeros.
+    opts.set_scheme(grad::scheme::matlab).set_edge_order(2);
+    std::fill(out, out + 5, -1.0);
+    CHECK(grad::try_gradient_into(f, shape, outs, opts) == GRAD_STATUS_INVALID_EDGE_ORDER,
+          "matlab refuses edge_order 2");
+    CHECK(out[0] == -1.0 && std::strlen(grad::last_error()) > 0, "nothing written, a detail");
+    const std::size_t one[2] = {1, 3};
+    const double row[3] = {1, 2, 4};
+    double d0[3] = {-1, -1, -1}, d1[3] = {-1, -1, -1};
+    double *row_outs[2] = {d0, d1};
+    grad::options m;
+    m.set_scheme(grad::scheme::matlab);
+    CHECK(grad::try_gradient_into(row, one, row_outs, m) == GRAD_STATUS_OK &&
+              d0[0] == 0.0 && d0[2] == 0.0 && d1[1] == 1.5,
+          "matlab: zeros along an axis of length 1");
+    CHECK(grad::try_gradient_into(row, one, row_outs) == GRAD_STATUS_AXIS_TOO_SHORT,
+          "numpy: an axis of length 1 is too short");
+    m.set_scheme(static_cast<grad::scheme>(7));
+    CHECK(grad::try_gradient_into(row, one, row_outs, m) == GRAD_STATUS_INVALID_SCHEME,
+          "a scheme that is none");
+}
+
+void blocks() {
+    // A 6 x 5 array, whole and in blocks (edge_order 2, coordinates along axis 1): each
+    // block's outputs are the whole outputs' block, bit for bit.
+    const std::size_t rows = 6, cols = 5;
+    double f[30];
+    for (std::size_t i = 0; i < 30; ++i) {
+        f[i] = static_cast<double>(i * i % 7) / 3.0 + static_cast<double>(i % 4);
+    }
+    const double x[5] = {0.0, 0.5, 1.75, 2.0, 3.5};
+    grad::options opts;
+    opts.set_edge_order(2).set_spacing(
+        {grad::spacing::scalar(0.25), grad::spacing::coordinates(x, 5)});
+    double whole[2][30];
+    double *whole_outs[2] = {whole[0], whole[1]};
+    const std::size_t global[2] = {rows, cols};
+    CHECK(grad::try_gradient_into(f, global, whole_outs, opts) == GRAD_STATUS_OK, "whole");
+
+    struct case_t {
+        std::size_t start[2], shape[2], before[2], after[2];
+    };
+    // The halos by hand: 0 at a global edge and along an axis the block spans, else 1; 2
+    // after a block one row wide at the global edge (edge_order 2's edge formula reads
+    // three rows).
+    const case_t cases[] = {
+        {{0, 0}, {2, 5}, {0, 0}, {1, 0}},
+        {{2, 0}, {4, 5}, {1, 0}, {0, 0}},
+        {{2, 1}, {3, 3}, {1, 1}, {1, 1}},
+        {{0, 0}, {1, 5}, {0, 0}, {2, 0}},
+        {{5, 3}, {1, 2}, {2, 1}, {0, 0}},
+    };
+    for (const case_t &c : cases) {
+        std::size_t before[2] = {9, 9}, after[2] = {9, 9};
+        CHECK(grad::try_block_halo(opts, global, c.start, c.shape, before, after) ==
+                      GRAD_STATUS_OK &&
+                  before[0] == c.before[0] && before[1] == c.before[1] &&
+                  after[0] == c.after[0] && after[1] == c.after[1],
+              "block_halo: the hand-derived widths");
+        grad::block_spec spec;
+        spec.global_shape.assign(global, global + 2);
+        spec.start.assign(c.start, c.start + 2);
+        spec.halo_before.assign(before, before + 2);
+        spec.halo_after.assign(after, after + 2);
+        grad::options with_block = opts;
+        with_block.set_block(spec);
+        CHECK(with_block.block_given() && with_block.needs_plan(), "block stored");
+        // The block with its halo is a window of the whole array: its first element and
+        // the whole array's strides.
+        const double *input = f + (c.start[0] - before[0]) * cols + (c.start[1] - before[1]);
+        const std::ptrdiff_t strides[2] = {static_cast<std::ptrdiff_t>(cols), 1};
+        const std::size_t n = c.shape[0] * c.shape[1];
+        std::vector<double> b0(n, -1.0), b1(n, -1.0);
+        double *block_outs[2] = {b0.data(), b1.data()};
+        bool same = true;
+        auto compare = [&]() {
+            for (std::size_t i = 0; i < c.shape[0]; ++i) {
+                const std::size_t at = (c.start[0] + i) * cols + c.start[1];
+                same = same &&
+                       same_bits(b0.data() + i * c.shape[1], whole[0] + at, c.shape[1]) &&
+                       same_bits(b1.data() + i * c.shape[1], whole[1] + at, c.shape[1]);
+            }
+        };
+        grad::plan<double> p;
+        CHECK(grad::plan<double>::try_make(p, c.shape, strides, {}, with_block) ==
+                  GRAD_STATUS_OK,
+              "plan of a block");
+        CHECK(p.size() == n && p.input_size() == (c.shape[0] + before[0] + after[0]) *
+                                                      (c.shape[1] + before[1] + after[1]),
+              "a block's sizes");
+        CHECK(p.try_execute(input, block_outs) == GRAD_STATUS_OK, "execute a block");
+        compare();
+        CHECK(same, "a block's outputs are the whole outputs' block");
+        std::fill(b0.begin(), b0.end(), -1.0);
+        std::fill(b1.begin(), b1.end(), -1.0);
+        CHECK(grad::try_gradient_into(input, c.shape, strides, block_outs, {}, with_block) ==
+                  GRAD_STATUS_OK,
+              "one call with a block");
+        compare();
+        CHECK(same, "one call with a block: the whole outputs' block");
+#if GRAD_CXX_EXCEPTIONS
+        // The contiguous forms take the block with its halo as a C-order vector.
+        const std::size_t in_rows = c.shape[0] + before[0] + after[0];
+        const std::size_t in_cols = c.shape[1] + before[1] + after[1];
+        std::vector<double> window;
+        for (std::size_t i = 0; i < in_rows; ++i) {
+            window.insert(window.end(), input + i * cols, input + i * cols + in_cols);
+        }
+        const auto v = grad::gradient(window, c.shape, with_block);
+        b0 = v[0];
+        b1 = v[1];
+        compare();
+        CHECK(same, "gradient of a vector with a block");
+        const grad::block_spec made = grad::block_with_halo(opts, global, c.start, c.shape);
+        CHECK(made.halo_before == spec.halo_before && made.halo_after == spec.halo_after &&
+                  made.start == spec.start && made.global_shape == spec.global_shape,
+              "block_with_halo");
+        window.pop_back();
+        bool threw = false;
+        try {
+            (void)grad::gradient(window, c.shape, with_block);
+        } catch (const grad::error &e) {
+            threw = e.code() == GRAD_STATUS_SHAPE_MISMATCH;
+        }
+        CHECK(threw, "a vector one element short of the block with its halo");
+#endif
+    }
+    // Failures: the C++ layer's own list checks, then the library's.
+    const std::size_t start[2] = {2, 0}, shape[2] = {4, 5}, short_list[1] = {4};
+    std::size_t before[2] = {9, 9}, after[2] = {9, 9};
+    CHECK(grad::try_block_halo(opts, global, start, short_list, before, after) ==
+                  GRAD_STATUS_INVALID_NDIM &&
+              before[0] == 9 && after[0] == 9,
+          "block_halo: lists of different lengths");
+    const std::size_t outside[2] = {3, 0};
+    CHECK(grad::try_block_halo(opts, global, outside, shape, before, after) ==
+                  GRAD_STATUS_INVALID_BLOCK &&
+              before[0] == 9,
+          "block_halo: a block reaching outside the array");
+    grad::block_spec uneven;
+    uneven.global_shape = {rows, cols};
+    uneven.start = {2, 0};
+    uneven.halo_before = {1};
+    uneven.halo_after = {0, 0};
+    grad::plan<double> p;
+    grad::options bad = opts;
+    bad.set_block(uneven);
+    CHECK(grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_INVALID_NDIM &&
+              !p && std::strstr(grad::last_error(), "halo_before 1") != nullptr,
+          "a block's lists of different lengths");
+    grad::block_spec thin = uneven;
+    thin.halo_before = {0, 0};
+    bad.set_block(thin);
+    CHECK(grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_HALO_TOO_SMALL,
+          "a halo narrower than the stencil's reach");
+    bad.set_whole_array();
+    CHECK(!bad.block_given() && !bad.needs_plan() &&
+              grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_OK &&
+              p.input_size() == p.size(),
+          "set_whole_array");
+}
+
 #if GRAD_CXX_HAS_MDSPAN
 void mdspans() {
     namespace md = ::GRAD_CXX_MDSPAN_NAMESPACE;
@@ -593,6 +785,52 @@ void mdspans() {
     md::mdspan<double, ext, md::layout_right> wrong(small, 2, 2);
     CHECK(grad::try_gradient_into(right, {wrong, wrong}) == GRAD_STATUS_SHAPE_MISMATCH,
           "mdspan outputs of another shape");
+
+    // A block: the input mdspan is the block with its halo (a window of the whole array,
+    // layout_stride), the outputs have the block's extents.
+    double g[30], whole[2][30];
+    for (std::size_t i = 0; i < 30; ++i) {
+        g[i] = static_cast<double>(i * i % 11) * 0.5;
+    }
+    const std::size_t global[2] = {6, 5};
+    double *whole_outs[2] = {whole[0], whole[1]};
+    CHECK(grad::try_gradient_into(static_cast<const double *>(g), global, whole_outs) ==
+              GRAD_STATUS_OK,
+          "whole array");
+    grad::block_spec spec;
+    spec.global_shape = {6, 5};
+    spec.start = {2, 1};
+    spec.halo_before = {1, 1};
+    spec.halo_after = {1, 1};
+    grad::options opts;
+    opts.set_block(spec);
+    const std::array<std::size_t, 2> window_strides = {5, 1};
+    md::layout_stride::mapping<ext> wm(ext(5, 5), window_strides);
+    md::mdspan<const double, ext, md::layout_stride> window(g + 5 + 0, wm);
+    double b[18];
+    std::fill(b, b + 18, -1.0);
+    md::mdspan<double, ext, md::layout_right> b0(b, 3, 3), b1(b + 9, 3, 3);
+    CHECK(grad::try_gradient_into(window, {b0, b1}, opts) == GRAD_STATUS_OK, "mdspan block");
+    bool block_exact = true;
+    for (std::size_t i = 0; i < 3; ++i) {
+        for (std::size_t j = 0; j < 3; ++j) {
+            const std::size_t at = (2 + i) * 5 + 1 + j;
+            block_exact = block_exact && same_bits(&b[3 * i + j], &whole[0][at], 1) &&
+                          same_bits(&b[9 + 3 * i + j], &whole[1][at], 1);
+        }
+    }
+    CHECK(block_exact, "mdspan block: the whole outputs' block");
+    CHECK(grad::try_gradient_into(window, {wrong, wrong}, opts) == GRAD_STATUS_SHAPE_MISMATCH,
+          "mdspan block outputs of another shape");
+    md::mdspan<const double, ext, md::layout_right> tiny(g, 1, 5);
+    CHECK(grad::try_gradient_into(tiny, {b0, b1}, opts) == GRAD_STATUS_SHAPE_MISMATCH,
+          "an mdspan shorter than its halo");
+#if GRAD_CXX_EXCEPTIONS
+    const auto v = grad::gradient(window, opts);
+    CHECK(v.size() == 2 && v[0].size() == 9 && same_bits(v[0].data(), b, 9) &&
+              same_bits(v[1].data(), b + 9, 9),
+          "gradient of an mdspan block");
+#endif
 }
 #endif
 
@@ -605,6 +843,8 @@ int main() {
     no_axes_and_default_axes();
     failures_report_status_and_detail();
     concurrent_execution();
+    matlab_scheme();
+    blocks();
 #if GRAD_CXX_HAS_SPAN
     spans();
 #endif

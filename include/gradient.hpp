@@ -14,6 +14,9 @@
  *   the `grad::gradient*` call or `grad::plan` construction that reads them (a plan copies
  *   them). `grad::plan` owns its `grad_plan` handle; `grad::options` and `grad::spacing`
  *   are plain values that own nothing of the library's.
+ * - Plan options: a block of a larger array (`options::set_block`, `grad::try_block_halo`) and
+ *   MATLAB's formulas (`options::set_scheme`) are options of the C API's plans; the
+ *   one-call forms given them make a plan and execute it once.
  * - No partial results: on any failure not one output element has been written.
  * - Errors: the throwing forms throw `grad::error` (derived from `std::runtime_error`),
  *   which carries the `grad_status` code and the library's detail message; each has a
@@ -25,9 +28,10 @@
  * - A few checks are the C++ layer's own, made before the library's (the C functions take
  *   a pointer and one count where C++ passes several lists): a strides list whose length
  *   is not the shape's (INVALID_NDIM), an out_strides list whose length is not
- *   `n_out * ndim` (OUTPUT_COUNT), a span or vector whose size is not the shape's element
- *   count or an mdspan whose extents are not the input's (SHAPE_MISMATCH), and a
- *   contiguous form used on a plan made with strides (INVALID_LAYOUT).
+ *   `n_out * ndim` (OUTPUT_COUNT), a block's lists of different lengths (INVALID_NDIM),
+ *   a span or vector whose size is not the input's element count or an mdspan whose
+ *   extents are not the input's, less a block's halo (SHAPE_MISMATCH), and a contiguous
+ *   form used on a plan made with strides (INVALID_LAYOUT).
  * - Thread-safety: as the C API. Every function is reentrant; a `grad::plan` may be
  *   executed by any number of threads at once (its `execute` members are `const`);
  *   moving, assigning or destroying it must not race with any other use. `grad::options`
@@ -424,6 +428,36 @@ class spacing {
     grad_spacing s_;
 };
 
+/** Which formulas a gradient uses (the C `grad_scheme`): `numpy`, numpy.gradient's bit for
+ * bit (the default); `matlab`, MATLAB's `gradient` (on coordinates the quotient
+ * `(f[i+1] - f[i-1]) / (x[i+1] - x[i-1])`, first-order edges only, zeros along an axis of
+ * length 1; see `grad_scheme` in gradient.h). */
+enum class scheme : std::int32_t {
+    /** numpy.gradient's formulas. */
+    numpy = GRAD_SCHEME_NUMPY,
+    /** MATLAB's `gradient` formulas. */
+    matlab = GRAD_SCHEME_MATLAB,
+};
+
+/** One block of a larger ("global") array, for a plan that computes that block of the
+ * whole array's gradient, bit for bit, from the block and a halo of its neighbouring
+ * samples (the C `grad_options_set_block`). One entry per axis `k` in each, in ELEMENTS:
+ * the global array's length, the global index of the block's first element, and the
+ * samples the input holds before and after the block (at least what `grad::block_halo`
+ * gives). The block's own shape is the plan's shape (the outputs'); its input is the block
+ * with its halo, of shape `halo_before + shape + halo_after`. The spacing stays global:
+ * coordinate arrays span the whole axis. */
+struct block_spec {
+    /** The global array's length along each axis. */
+    std::vector<std::size_t> global_shape;
+    /** The global index of the block's first element along each axis. */
+    std::vector<std::size_t> start;
+    /** Samples of the global array the input holds before the block, per axis. */
+    std::vector<std::size_t> halo_before;
+    /** Samples of the global array the input holds after the block, per axis. */
+    std::vector<std::size_t> halo_after;
+};
+
 /** The options of a gradient, numpy's keyword arguments and the C options' setters, as a
  * value built by chaining: `grad::options().set_spacing({grad::spacing::scalar(0.5)})
  * .set_edge_order(2)`. Defaults are numpy's: unit spacing, every axis in order,
@@ -480,6 +514,31 @@ class options {
         return *this;
     }
 
+    /** Which formulas (`grad::scheme::numpy` by default). A value that is not a
+     * `grad::scheme` enumerator is reported by the plan or call that uses it
+     * (INVALID_SCHEME). With `matlab`, calls go through a plan (see `try_gradient_into`). */
+    options &set_scheme(grad::scheme which) noexcept {
+        scheme_ = which;
+        return *this;
+    }
+
+    /** Makes plans compute one block of a global array (see `grad::block_spec`); calls
+     * with a block go through a plan (see `try_gradient_into`). The four lists must have
+     * one entry per axis of the plan's shape (else INVALID_NDIM from the C++ layer, or
+     * INVALID_BLOCK from the library); everything else is checked by `grad_plan_new`. */
+    options &set_block(block_spec spec) {
+        block_ = std::move(spec);
+        block_set_ = true;
+        return *this;
+    }
+
+    /** Restores the default: the whole array, no block. */
+    options &set_whole_array() noexcept {
+        block_ = block_spec();
+        block_set_ = false;
+        return *this;
+    }
+
     /** The spacing entries, as C structs. */
     const std::vector<grad_spacing> &spacing_entries() const noexcept { return spacing_; }
     /** Whether axes were set (else every axis is requested). */
@@ -490,6 +549,24 @@ class options {
     std::int32_t edge_order() const noexcept { return edge_order_; }
     /** The number of threads. */
     std::size_t threads() const noexcept { return threads_; }
+    /** The scheme. */
+    grad::scheme formulas() const noexcept { return scheme_; }
+    /** Whether a block was set (else the whole array is computed). */
+    bool block_given() const noexcept { return block_set_; }
+    /** The block set (all lists empty when none is). */
+    const block_spec &block() const noexcept { return block_; }
+    /** Whether calls with these options need a plan (a block, or a scheme other than
+     * numpy's, which the C one-call functions do not take). */
+    bool needs_plan() const noexcept { return block_set_ || scheme_ != grad::scheme::numpy; }
+
+    /** The shape of the input of a plan of `shape` with these options: `shape` itself, or
+     * with a block `halo_before + shape + halo_after` (as far as the lists reach). */
+    std::size_t input_extent(std::size_t axis, std::size_t extent) const noexcept {
+        if (block_set_ && axis < block_.halo_before.size() && axis < block_.halo_after.size()) {
+            return block_.halo_before[axis] + extent + block_.halo_after[axis];
+        }
+        return extent;
+    }
 
     /** How many outputs a call on arrays of `ndim` axes writes: the number of axes set,
      * or `ndim`. */
@@ -513,6 +590,9 @@ class options {
     bool axes_set_ = false;
     std::int32_t edge_order_ = 1;
     std::size_t threads_ = 1;
+    grad::scheme scheme_ = grad::scheme::numpy;
+    block_spec block_;
+    bool block_set_ = false;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -565,7 +645,8 @@ struct c_options {
     c_options &operator=(const c_options &) = delete;
     ~c_options() { ::grad_options_free(handle); }
 
-    status make(const options &o) noexcept {
+    /** The C options of `o`; its block too unless `with_block` is false. */
+    status make(const options &o, bool with_block = true) noexcept {
         status s = ::grad_options_new(&handle);
         if (s == GRAD_STATUS_OK) {
             s = ::grad_options_set_axes(handle, o.axes_pointer(), o.axes().size());
@@ -580,6 +661,24 @@ struct c_options {
         if (s == GRAD_STATUS_OK) {
             s = ::grad_options_set_threads(handle, o.threads());
         }
+        if (s == GRAD_STATUS_OK) {
+            s = ::grad_options_set_scheme(handle, static_cast<std::int32_t>(o.formulas()));
+        }
+        if (s != GRAD_STATUS_OK) {
+            return from_library(s);
+        }
+        if (with_block && o.block_given()) {
+            const block_spec &b = o.block();
+            const std::size_t n = b.global_shape.size();
+            if (b.start.size() != n || b.halo_before.size() != n || b.halo_after.size() != n) {
+                return own_failure(GRAD_STATUS_INVALID_NDIM,
+                                   "the block's lists differ in length: global_shape %zu, "
+                                   "start %zu, halo_before %zu, halo_after %zu",
+                                   n, b.start.size(), b.halo_before.size(), b.halo_after.size());
+            }
+            s = ::grad_options_set_block(handle, n, b.global_shape.data(), b.start.data(),
+                                         b.halo_before.data(), b.halo_after.data());
+        }
         return from_library(s);
     }
 };
@@ -587,8 +686,66 @@ struct c_options {
 } // namespace detail
 
 // ---------------------------------------------------------------------------------------
+// Blocks
+// ---------------------------------------------------------------------------------------
+
+/** The halo a block needs (the C `grad_block_halo`): for the block of `shape` at global
+ * index `start` of an array of `global_shape` (one entry per axis each, in ELEMENTS),
+ * differentiated with `opts` (a block set in them is ignored), writes to `halo_before[k]`
+ * and `halo_after[k]` the samples needed before and after the block along each axis `k`:
+ * 0 along an axis not differentiated, where the block touches the global edge on that
+ * side, and for an empty block; otherwise 1, or 2 with `edge_order` 2 for a block one
+ * sample wide at a global edge. `halo_before` and `halo_after` hold `shape.size()`
+ * elements each. The widths depend on where the block lies, not on the spacing's values.
+ *
+ * Returns `GRAD_STATUS_OK`, or the first failure: the options' setters, INVALID_NDIM from
+ * the C++ layer (the three lists differ in length), then `grad_block_halo`'s checks
+ * (INVALID_NDIM, NULL_POINTER, INVALID_BLOCK, numpy's checks on `global_shape`); the
+ * detail is in `grad::last_error()`. On failure nothing is written.
+ * Thread-safety: reentrant. */
+inline status try_block_halo(const options &opts, list_view<std::size_t> global_shape,
+                             list_view<std::size_t> start, list_view<std::size_t> shape,
+                             std::size_t *halo_before, std::size_t *halo_after) noexcept {
+    detail::begin();
+    detail::c_options c;
+    status s = c.make(opts, false);
+    if (s != GRAD_STATUS_OK) {
+        return s;
+    }
+    if (global_shape.size() != shape.size() || start.size() != shape.size()) {
+        return detail::own_failure(GRAD_STATUS_INVALID_NDIM,
+                                   "global_shape has %zu entries, start %zu, shape %zu",
+                                   global_shape.size(), start.size(), shape.size());
+    }
+    return detail::from_library(::grad_block_halo(c.handle, shape.size(), global_shape.data(),
+                                                  start.data(), shape.data(), halo_before,
+                                                  halo_after));
+}
+
+#if GRAD_CXX_EXCEPTIONS
+/** The block of `shape` at `start` of an array of `global_shape` with the halo it needs
+ * under `opts` (`try_block_halo`), as `options::set_block` takes it: in a distributed
+ * program, `opts.set_block(grad::block_with_halo(opts, global_shape, start, shape))`, then
+ * a plan of `shape`. Throws `grad::error` (`try_block_halo`'s failures) or
+ * `std::bad_alloc`. */
+inline block_spec block_with_halo(const options &opts, list_view<std::size_t> global_shape,
+                                  list_view<std::size_t> start, list_view<std::size_t> shape) {
+    block_spec b;
+    b.global_shape.assign(global_shape.begin(), global_shape.end());
+    b.start.assign(start.begin(), start.end());
+    b.halo_before.resize(shape.size());
+    b.halo_after.resize(shape.size());
+    detail::check(try_block_halo(opts, global_shape, start, shape, b.halo_before.data(),
+                                 b.halo_after.data()));
+    return b;
+}
+#endif
+
+// ---------------------------------------------------------------------------------------
 // One call
 // ---------------------------------------------------------------------------------------
+
+template <class T> class plan;
 
 /** The gradient of the array at `f` (element type `T`, `shape`, `strides` in ELEMENTS or
  * empty for C order) into the caller's arrays `out[0..n_out]` (each of `f`'s shape, with
@@ -597,9 +754,14 @@ struct c_options {
  * `out[k]` receives the derivative along the k-th requested axis. Outputs must not share
  * memory with `f`, a coordinate array or each other.
  *
+ * Options with a block or the matlab scheme (`opts.needs_plan()`) make a `grad::plan` and
+ * execute it once, with a plan's meaning of the arguments: with a block, `shape` is the
+ * block's (the outputs') and `f`, with `strides`, the block with its halo.
+ *
  * Returns `GRAD_STATUS_OK`, or the first failure: the C++ layer's count checks (strides:
- * INVALID_NDIM; out_strides: OUTPUT_COUNT), then `grad_gradient`'s order of checks; the
- * detail is in `grad::last_error()`. On failure nothing is written.
+ * INVALID_NDIM; out_strides: OUTPUT_COUNT), then `grad_gradient`'s order of checks (with
+ * a plan: `plan::try_make`'s, then `plan::try_execute`'s); the detail is in
+ * `grad::last_error()`. On failure nothing is written.
  * Thread-safety: reentrant, on memory no other call writes. */
 template <class T>
 status try_gradient_into(const T *f, list_view<std::size_t> shape,
@@ -607,6 +769,11 @@ status try_gradient_into(const T *f, list_view<std::size_t> shape,
                          list_view<std::ptrdiff_t> out_strides,
                          const options &opts = options()) noexcept {
     static_assert(is_element_v<T>, "unsupported element type");
+    if (opts.needs_plan()) {
+        plan<T> p;
+        const status made = plan<T>::try_make(p, shape, strides, out_strides, opts);
+        return made == GRAD_STATUS_OK ? p.try_execute(f, out) : made;
+    }
     detail::begin();
     status s = detail::check_strides(shape.size(), strides.size(), "strides");
     if (s == GRAD_STATUS_OK) {
@@ -726,16 +893,19 @@ template <class T> class plan {
             return detail::own_failure(GRAD_STATUS_OUT_OF_MEMORY,
                                        "could not allocate the plan's shape");
         }
-        std::size_t count = 1;
+        std::size_t count = 1, input_count = 1;
         for (std::size_t k = 0; k < shape.size(); ++k) {
             dims[k] = shape[k];
-            count *= shape[k]; // cannot overflow: grad_plan_new checked it
+            // Neither overflows: grad_plan_new checked the outputs' and the input's extents.
+            count *= shape[k];
+            input_count *= opts.input_extent(k, shape[k]);
         }
         result.reset();
         result.handle_ = handle;
         result.shape_ = dims;
         result.ndim_ = shape.size();
         result.size_ = count;
+        result.input_size_ = input_count;
         result.contiguous_in_ = strides.empty();
         result.contiguous_out_ = out_strides.empty();
         return GRAD_STATUS_OK;
@@ -770,6 +940,7 @@ template <class T> class plan {
         shape_ = nullptr;
         ndim_ = 0;
         size_ = 0;
+        input_size_ = 0;
         contiguous_in_ = false;
         contiguous_out_ = false;
     }
@@ -791,8 +962,13 @@ template <class T> class plan {
     /** The shape the plan was made for (empty if the plan is). */
     list_view<std::size_t> shape() const noexcept { return list_view<std::size_t>(shape_, ndim_); }
 
-    /** The number of elements of that shape (of the input and of each output). */
+    /** The number of elements of that shape (of each output, and of the input unless the
+     * plan computes a block). */
     std::size_t size() const noexcept { return size_; }
+
+    /** The number of elements of a C-order input: `size()`, or with a block that of the
+     * block with its halo (`halo_before + shape + halo_after`). */
+    std::size_t input_size() const noexcept { return input_size_; }
 
     /** Whether the plan was made without input strides (C order). */
     bool contiguous_input() const noexcept { return contiguous_in_; }
@@ -813,8 +989,9 @@ template <class T> class plan {
     }
 
 #if GRAD_CXX_HAS_SPAN
-    /** `try_execute` on a C-order plan with spans: first SHAPE_MISMATCH unless `f` and each
-     * output have `size()` elements, INVALID_LAYOUT if the plan was made with strides. */
+    /** `try_execute` on a C-order plan with spans: first SHAPE_MISMATCH unless `f` has
+     * `input_size()` elements and each output `size()`, INVALID_LAYOUT if the plan was
+     * made with strides. */
     status try_execute(std::span<const T> f, list_view<std::span<output_type>> out) const noexcept {
         detail::begin();
         status s = check_sizes(f.size(), out);
@@ -863,7 +1040,7 @@ template <class T> class plan {
     }
 
     /** The gradient of the C-order array held by `f` (SHAPE_MISMATCH unless it has
-     * `size()` elements; INVALID_LAYOUT if the plan was made with strides) as new
+     * `input_size()` elements; INVALID_LAYOUT if the plan was made with strides) as new
      * C-order vectors. */
     template <class Alloc>
     std::vector<std::vector<output_type>> execute(const std::vector<T, Alloc> &f) const {
@@ -879,12 +1056,14 @@ template <class T> class plan {
         shape_ = other.shape_;
         ndim_ = other.ndim_;
         size_ = other.size_;
+        input_size_ = other.input_size_;
         contiguous_in_ = other.contiguous_in_;
         contiguous_out_ = other.contiguous_out_;
         other.handle_ = nullptr;
         other.shape_ = nullptr;
         other.ndim_ = 0;
         other.size_ = 0;
+        other.input_size_ = 0;
         other.contiguous_in_ = false;
         other.contiguous_out_ = false;
     }
@@ -898,10 +1077,10 @@ template <class T> class plan {
             return detail::own_failure(GRAD_STATUS_INVALID_LAYOUT,
                                        "the plan was made with strides: pass a pointer");
         }
-        if (n != size_) {
+        if (n != input_size_) {
             return detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
-                                       "f has %zu elements but the plan's shape has %zu", n,
-                                       size_);
+                                       "f has %zu elements but the plan's input has %zu", n,
+                                       input_size_);
         }
         return GRAD_STATUS_OK;
     }
@@ -932,6 +1111,7 @@ template <class T> class plan {
     std::size_t *shape_ = nullptr;
     std::size_t ndim_ = 0;
     std::size_t size_ = 0;
+    std::size_t input_size_ = 0;
     bool contiguous_in_ = false;
     bool contiguous_out_ = false;
 };
@@ -943,7 +1123,8 @@ template <class T> class plan {
 #if GRAD_CXX_EXCEPTIONS
 /** `numpy.gradient(f, *spacing, axis=..., edge_order=...)` of the array at `f` (`shape`,
  * `strides` in ELEMENTS or empty for C order) as one new C-order vector per requested
- * axis, each of `prod(shape)` elements. Throws `grad::error` (the checks of
+ * axis, each of `prod(shape)` elements. With a block in `opts`, `shape` is the block's and
+ * `f` the block with its halo, as for a plan. Throws `grad::error` (the checks of
  * `grad::plan`'s constructor, then of its `execute`) or `std::bad_alloc`. */
 template <class T>
 std::vector<std::vector<output_t<T>>> gradient(const T *f, list_view<std::size_t> shape,
@@ -960,7 +1141,7 @@ std::vector<std::vector<output_t<T>>> gradient(const T *f, list_view<std::size_t
 }
 
 /** `gradient` of the C-order array held by a vector (SHAPE_MISMATCH unless it has
- * `prod(shape)` elements). */
+ * `prod(shape)` elements, or with a block those of the block with its halo). */
 template <class T, class Alloc>
 std::vector<std::vector<output_t<T>>> gradient(const std::vector<T, Alloc> &f,
                                                list_view<std::size_t> shape,
@@ -970,16 +1151,16 @@ std::vector<std::vector<output_t<T>>> gradient(const std::vector<T, Alloc> &f,
 
 #if GRAD_CXX_HAS_SPAN
 /** `gradient` of the C-order array viewed by a span (SHAPE_MISMATCH unless it has
- * `prod(shape)` elements). */
+ * `prod(shape)` elements, or with a block those of the block with its halo). */
 template <class T, std::size_t X>
 std::vector<std::vector<output_t<std::remove_const_t<T>>>>
 gradient(std::span<T, X> f, list_view<std::size_t> shape, const options &opts = options()) {
     using E = std::remove_const_t<T>;
     plan<E> p(shape, opts);
-    if (f.size() != p.size()) {
+    if (f.size() != p.input_size()) {
         detail::check(detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
-                                          "f has %zu elements but the shape has %zu",
-                                          f.size(), p.size()));
+                                          "f has %zu elements but the plan's input has %zu",
+                                          f.size(), p.input_size()));
     }
     return p.execute(static_cast<const E *>(f.data()));
 }
@@ -1008,14 +1189,33 @@ template <class Mapping> struct md_layout {
             strides[r] = static_cast<std::ptrdiff_t>(m.stride(r));
         }
     }
+
+    /** The outputs' extents for this input with `opts` into `out`: the same, or with a
+     * block, the input's less the halo along each axis (SHAPE_MISMATCH where the input is
+     * shorter than its halo). */
+    status output_shape(const options &opts,
+                        std::array<std::size_t, rank == 0 ? 1 : rank> &out) const noexcept {
+        for (std::size_t r = 0; r < rank; ++r) {
+            const std::size_t halo = opts.input_extent(r, 0);
+            if (shape[r] < halo) {
+                return own_failure(GRAD_STATUS_SHAPE_MISMATCH,
+                                   "f has extent %zu on axis %zu, less than the block's halo "
+                                   "there (%zu)",
+                                   shape[r], r, halo);
+            }
+            out[r] = shape[r] - halo;
+        }
+        return GRAD_STATUS_OK;
+    }
 };
 } // namespace detail
 
 /** The gradient of mdspan `f` (any strided layout: `layout_right`, `layout_left`,
  * `layout_stride`; an accessor whose data handle is a plain pointer) into the `n_out`
- * mdspans at `out` (of `f`'s extents, element type `grad::output_t`, any strided layout,
- * all of one mdspan type): `try_gradient_into` with the shapes and ELEMENT strides the
- * mappings give. First SHAPE_MISMATCH unless every output has `f`'s extents, and
+ * mdspans at `out` (of `f`'s extents, or with a block in `opts` those of `f` less the
+ * block's halo; element type `grad::output_t`, any strided layout, all of one mdspan
+ * type): `try_gradient_into` with the shapes and ELEMENT strides the mappings give.
+ * First SHAPE_MISMATCH unless every output has those extents, and
  * OUTPUT_COUNT for more than `GRAD_MAX_NDIM` outputs. */
 template <class T, class E, class L, class A, class U, class EO, class LO, class AO>
 status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
@@ -1034,6 +1234,11 @@ status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
     constexpr std::size_t rank = E::rank();
     detail::begin();
     const detail::md_layout<InMapping> in(f.mapping());
+    std::array<std::size_t, rank == 0 ? 1 : rank> shape{};
+    const status s = in.output_shape(opts, shape);
+    if (s != GRAD_STATUS_OK) {
+        return s;
+    }
     if (n_out > GRAD_MAX_NDIM) {
         return detail::own_failure(GRAD_STATUS_OUTPUT_COUNT,
                                    "%zu outputs, more than any array has axes", n_out);
@@ -1043,17 +1248,22 @@ status try_gradient_into(detail::md::mdspan<T, E, L, A> f,
     for (std::size_t k = 0; k < n_out; ++k) {
         const detail::md_layout<OutMapping> o(out[k].mapping());
         for (std::size_t r = 0; r < rank; ++r) {
-            if (o.shape[r] != in.shape[r]) {
-                return detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
-                                           "out[%zu] has extent %zu on axis %zu, f has %zu", k,
-                                           o.shape[r], r, in.shape[r]);
+            if (o.shape[r] != shape[r]) {
+                return opts.block_given()
+                           ? detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
+                                                 "out[%zu] has extent %zu on axis %zu, the "
+                                                 "block (f less its halo) has %zu",
+                                                 k, o.shape[r], r, shape[r])
+                           : detail::own_failure(GRAD_STATUS_SHAPE_MISMATCH,
+                                                 "out[%zu] has extent %zu on axis %zu, f has %zu",
+                                                 k, o.shape[r], r, in.shape[r]);
             }
             out_strides[k * rank + r] = o.strides[r];
         }
         ptrs[k] = out[k].data_handle();
     }
     return try_gradient_into(static_cast<const In *>(f.data_handle()),
-                             list_view<std::size_t>(in.shape.data(), rank),
+                             list_view<std::size_t>(shape.data(), rank),
                              list_view<std::ptrdiff_t>(in.strides.data(), rank),
                              list_view<U *>(ptrs, n_out),
                              list_view<std::ptrdiff_t>(out_strides.data(), n_out * rank), opts);
@@ -1084,7 +1294,8 @@ void gradient_into(detail::md::mdspan<T, E, L, A> f,
 }
 
 /** The gradient of mdspan `f` (any strided layout) as new C-order vectors, one per
- * requested axis. */
+ * requested axis (with a block in `opts`, `f` is the block with its halo and each vector
+ * holds the block's derivative). */
 template <class T, class E, class L, class A>
 std::vector<std::vector<output_t<std::remove_const_t<T>>>>
 gradient(detail::md::mdspan<T, E, L, A> f, const options &opts = options()) {
@@ -1093,8 +1304,10 @@ gradient(detail::md::mdspan<T, E, L, A> f, const options &opts = options()) {
                   "the accessor must give a plain pointer");
     const detail::md_layout<typename detail::md::mdspan<T, E, L, A>::mapping_type> in(
         f.mapping());
+    std::array<std::size_t, E::rank() == 0 ? 1 : E::rank()> shape{};
+    detail::check(in.output_shape(opts, shape));
     return gradient(static_cast<const In *>(f.data_handle()),
-                    list_view<std::size_t>(in.shape.data(), E::rank()),
+                    list_view<std::size_t>(shape.data(), E::rank()),
                     list_view<std::ptrdiff_t>(in.strides.data(), E::rank()), opts);
 }
 #endif
