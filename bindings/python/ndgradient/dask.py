@@ -47,13 +47,14 @@ class _Window:
     are set to 0, so that the window holds no uninitialised memory."""
 
     __slots__ = ("global_shape", "start", "halo_before", "halo_after", "shape", "copies",
-                 "dtype", "axes", "edge_order")
+                 "dtype", "axes", "edge_order", "scheme")
 
     def __init__(self, global_shape, start, halo_before, halo_after, shape, copies, dtype,
-                 axes, edge_order):
+                 axes, edge_order, scheme):
         self.global_shape, self.start, self.shape = global_shape, start, shape
         self.halo_before, self.halo_after = halo_before, halo_after
         self.copies, self.dtype, self.axes, self.edge_order = copies, dtype, axes, edge_order
+        self.scheme = scheme
 
     def __call__(self, parts: list, spacing: list):
         """The outputs of this block (an array, or a tuple for several axes)."""
@@ -71,7 +72,7 @@ class _Window:
                 window[dst] = np.asarray(part) if src is None else np.asarray(part)[src]
         return gradient_block(window, *spacing, global_shape=self.global_shape,
                               start=self.start, halo_before=before, halo_after=after,
-                              axis=self.axes, edge_order=self.edge_order)
+                              axis=self.axes, edge_order=self.edge_order, scheme=self.scheme)
 
 
 class _Slab:
@@ -114,7 +115,7 @@ def _axis_pieces(chunks: tuple, halos: list) -> list:
 
 
 def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
-             edge_order: int = 1):
+             edge_order: int = 1, scheme: str = "numpy"):
     """numpy.gradient of a dask array, lazy: the same results, bit for bit, as dask arrays
     chunked as ``x``.
 
@@ -131,6 +132,10 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
         The axes to differentiate. Default: all.
     edge_order : {1, 2}, optional
         As for numpy.gradient (other values raise ValueError).
+    scheme : {"numpy", "matlab"}, optional
+        The formulas, as for ``ndgradient.gradient()``: numpy's (the default) or MATLAB's
+        ``gradient`` (first-order edges only, the two-point quotient on coordinates,
+        zeros along an axis of length 1).
 
     Returns
     -------
@@ -176,6 +181,7 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
         raise ValueError("ndgradient.dask.gradient: x has unknown chunk sizes; call "
                          "x.compute_chunk_sizes() first")
     shape, ndim = x.shape, x.ndim
+    scheme_value = _api._scheme_value(scheme)
 
     # numpy's checks, on placeholders of the dask spacing arrays' shape and dtype (the
     # checks read no coordinate value); numpy arrays as numpy converts them.
@@ -191,15 +197,16 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
             checked.append(h)
             spacing.append(h)
     args = _api._check_arguments(shape, x.dtype, _api._dtype_scope(x.dtype), checked, axis,
-                                 edge_order)
+                                 edge_order, scheme)
     axes, otype = args.axes, args.otype
     if not axes:
         return ()
 
     lazy = [i for i, h in enumerate(varargs) if isinstance(h, da.Array)]
-    halos = _halos(args, lazy, shape, x.chunks)
-    token = tokenize(x, axes, args.eo, *[(type(s).__name__, s if isinstance(s, tuple) else
-                                          tokenize(s)) for s in spacing])
+    halos = _halos(args, lazy, shape, x.chunks, scheme_value)
+    token = tokenize(x, axes, args.eo, scheme,
+                     *[(type(s).__name__, s if isinstance(s, tuple) else tokenize(s))
+                       for s in spacing])
     name = f"ndgradient-gradient-{token}"
     dsk = {}
     # numpy spacing arrays: one graph entry each, read by every task.
@@ -230,7 +237,7 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
         window = _Window(shape, tuple(bounds[k][i] for k, i in enumerate(index)),
                          tuple(h[0] for h in halo), tuple(h[1] for h in halo),
                          tuple(c[i] for c, i in zip(x.chunks, index)), copies, x.dtype,
-                         axes, args.eo)
+                         axes, args.eo, scheme)
         dsk[(name, *index)] = (window, keys, list(spacing))
     meta = np.empty((0,) * ndim, dtype=otype)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=deps)
@@ -246,17 +253,17 @@ def gradient(x, *varargs: ArrayLike, axis: int | Sequence[int] | None = None,
     return tuple(outputs)
 
 
-def _halos(args, lazy: list, shape: tuple, chunks: tuple) -> list:
+def _halos(args, lazy: list, shape: tuple, chunks: tuple, scheme: int) -> list:
     """Per axis, per chunk along it: the halo ``(before, after)`` the library asks for a
     block of that chunk spanning the other axes. The halo depends on where a block lies,
     not on the spacing's values, so a dask coordinate array (its index in ``lazy``) is
-    represented by zeros."""
+    represented by zeros. ``scheme``: the ``grad_scheme`` value."""
     dx = list(args.dx)
     for i in lazy:
         if isinstance(dx[i], _api._Coordinates):
             dx[i] = _api._Coordinates(np.zeros(len(dx[i].given)), args.axes[i])
     halo_args = _api._Arguments(args.axes, dx, args.eo, args.n_varargs, args.otype)
-    options = _lib.new_options(halo_args.spacing(), args.axes, args.eo, 1)
+    options = _lib.new_options(halo_args.spacing(), args.axes, args.eo, 1, scheme)
     try:
         halos = []
         for k, axis_chunks in enumerate(chunks):

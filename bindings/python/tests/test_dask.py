@@ -190,6 +190,33 @@ def test_return_forms_and_errors_at_construction():
                    numpy_gradient(np.arange(5.0) ** 2))
 
 
+@pytest.mark.parametrize("chunks", [1, 2, 3, (4, 1, 2)])
+def test_matlab_scheme_for_any_chunking(chunks):
+    """scheme="matlab": MATLAB's definition written with numpy slices (test_scheme.py), and
+    the whole-array call's bits, on coordinates of two dtypes, scalar steps and an axis of
+    length 1 (zeros under MATLAB's rules, AXIS_TOO_SHORT under numpy's)."""
+    from test_scheme import matlab_definition
+    rng = np.random.default_rng(7)
+    f = rng.standard_normal((7, 1, 6))
+    x = np.cumsum(rng.uniform(0.5, 1.5, 6))
+    lazy_f = da.from_array(f, chunks=chunks)
+    for steps in [(1.0, 1.0, 1.0), (0.5, 2.0, x), (1.0, 1.0, x.astype(np.float32))]:
+        got = _computed(ndgradient.dask.gradient(lazy_f, *steps, scheme="matlab"))
+        assert_bitwise(got, ndgradient.gradient(f, *steps, scheme="matlab"))
+        for k, h in enumerate(steps):
+            assert_bitwise(got[k], matlab_definition(f, h, k))
+    numpys = _computed(ndgradient.dask.gradient(lazy_f, 1.0, x, axis=(0, 2)))
+    matlabs = _computed(ndgradient.dask.gradient(lazy_f, 1.0, x, axis=(0, 2),
+                                                 scheme="matlab"))
+    assert not np.array_equal(numpys[1], matlabs[1])  # the scheme reached the tasks
+    with pytest.raises(ValueError, match="too small"):
+        ndgradient.dask.gradient(lazy_f)
+    with pytest.raises(ValueError, match="edge_order"):
+        ndgradient.dask.gradient(lazy_f, edge_order=2, scheme="matlab")
+    with pytest.raises(ValueError, match="scheme"):
+        ndgradient.dask.gradient(lazy_f, scheme="octave")
+
+
 def test_a_task_holds_its_chunk_and_halo():
     """Each output chunk depends on its own input chunk and on halo slabs, each cut from
     a face neighbour (never a diagonal one) by a task of its own and one sample thick
