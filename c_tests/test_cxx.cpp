@@ -557,7 +557,7 @@ void matlab_scheme() {
     const std::size_t shape[1] = {5};
     grad::options opts;
     opts.set_spacing(grad::spacing::coordinates(x, 5)).set_scheme(grad::scheme::matlab);
-    CHECK(opts.formulas() == grad::scheme::matlab && opts.needs_plan(), "scheme stored");
+    CHECK(opts.scheme() == grad::scheme::matlab && opts.needs_plan(), "scheme stored");
     double out[5];
     std::fill(out, out + 5, -1.0);
     double *outs[1] = {out};
@@ -727,6 +727,72 @@ void blocks() {
     bad.set_block(thin);
     CHECK(grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_HALO_TOO_SMALL,
           "a halo narrower than the stencil's reach");
+    bad.set_block(grad::block_spec());
+    CHECK(grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_INVALID_NDIM && !p,
+          "an empty block_spec is no block");
+    // A block under MATLAB's scheme: a global axis of length 1 needs no halo and gives
+    // zeros; numpy's scheme refuses it.
+    const std::size_t line[2] = {1, cols}, line_start[2] = {0, 1}, line_shape[2] = {1, 3};
+    grad::options m;
+    m.set_scheme(grad::scheme::matlab);
+    std::size_t mb[2] = {9, 9}, ma[2] = {9, 9};
+    CHECK(grad::try_block_halo(m, line, line_start, line_shape, mb, ma) == GRAD_STATUS_OK &&
+              mb[0] == 0 && ma[0] == 0 && mb[1] == 1 && ma[1] == 1,
+          "matlab block_halo on a global axis of length 1");
+    CHECK(grad::try_block_halo(grad::options(), line, line_start, line_shape, mb, ma) ==
+              GRAD_STATUS_AXIS_TOO_SHORT,
+          "numpy block_halo on a global axis of length 1");
+    grad::block_spec line_block;
+    line_block.global_shape = {1, cols};
+    line_block.start = {0, 1};
+    line_block.halo_before = {0, 1};
+    line_block.halo_after = {0, 1};
+    m.set_block(line_block);
+    double mz[3] = {-1, -1, -1}, md[3] = {-1, -1, -1};
+    double *m_outs[2] = {mz, md};
+    const std::ptrdiff_t line_strides[2] = {static_cast<std::ptrdiff_t>(cols), 1};
+    CHECK(grad::try_gradient_into(f, line_shape, line_strides, m_outs, {}, m) ==
+                  GRAD_STATUS_OK &&
+              mz[0] == 0.0 && mz[1] == 0.0 && mz[2] == 0.0 && md[0] == (f[2] - f[0]) / 2.0 &&
+              md[2] == (f[4] - f[2]) / 2.0,
+          "a matlab block: zeros along the length-1 axis, MATLAB's quotient along the other");
+#if GRAD_CXX_HAS_SPAN
+    // The span forms take the block with its halo (input_size() elements).
+    grad::options sp = opts;
+    const std::size_t s_shape[2] = {3, 3};
+    grad::block_spec s_spec;
+    s_spec.global_shape = {rows, cols};
+    s_spec.start = {2, 1};
+    s_spec.halo_before = {1, 1};
+    s_spec.halo_after = {1, 1};
+    sp.set_block(s_spec);
+    std::vector<double> s_window;
+    for (std::size_t i = 1; i < 6; ++i) {
+        s_window.insert(s_window.end(), f + i * cols, f + i * cols + cols);
+    }
+    const grad::plan<double> sp_plan = make_plan<double>(s_shape, sp);
+    std::vector<double> s0(9, -1.0), s1(9, -1.0);
+    CHECK(sp_plan.input_size() == 25 && sp_plan.try_execute(std::span<const double>(s_window),
+                                                            {std::span<double>(s0),
+                                                             std::span<double>(s1)}) ==
+                                            GRAD_STATUS_OK,
+          "span forms with a block");
+    bool s_same = true;
+    for (std::size_t i = 0; i < 3; ++i) {
+        s_same = s_same && same_bits(s0.data() + 3 * i, whole[0] + (2 + i) * cols + 1, 3) &&
+                 same_bits(s1.data() + 3 * i, whole[1] + (2 + i) * cols + 1, 3);
+    }
+    CHECK(s_same, "span forms with a block: the whole outputs' block");
+#if GRAD_CXX_EXCEPTIONS
+    const auto sv = grad::gradient(std::span<const double>(s_window), s_shape, sp);
+    CHECK(same_bits(sv[0].data(), s0.data(), 9) && same_bits(sv[1].data(), s1.data(), 9),
+          "gradient of a span with a block");
+#endif
+    CHECK(sp_plan.try_execute(std::span<const double>(s_window.data(), 24),
+                              {std::span<double>(s0), std::span<double>(s1)}) ==
+              GRAD_STATUS_SHAPE_MISMATCH,
+          "a span one element short of the block with its halo");
+#endif
     bad.set_whole_array();
     CHECK(!bad.block_given() && !bad.needs_plan() &&
               grad::plan<double>::try_make(p, shape, {}, {}, bad) == GRAD_STATUS_OK &&

@@ -516,7 +516,9 @@ class options {
 
     /** Which formulas (`grad::scheme::numpy` by default). A value that is not a
      * `grad::scheme` enumerator is reported by the plan or call that uses it
-     * (INVALID_SCHEME). With `matlab`, calls go through a plan (see `try_gradient_into`). */
+     * (INVALID_SCHEME), and so is an `edge_order` other than 1 with `matlab`
+     * (INVALID_EDGE_ORDER). With `matlab`, calls go through a plan (see
+     * `try_gradient_into`). */
     options &set_scheme(grad::scheme which) noexcept {
         scheme_ = which;
         return *this;
@@ -524,8 +526,9 @@ class options {
 
     /** Makes plans compute one block of a global array (see `grad::block_spec`); calls
      * with a block go through a plan (see `try_gradient_into`). The four lists must have
-     * one entry per axis of the plan's shape (else INVALID_NDIM from the C++ layer, or
-     * INVALID_BLOCK from the library); everything else is checked by `grad_plan_new`. */
+     * one entry per axis of the plan's shape: INVALID_NDIM from the C++ layer if they are
+     * empty or differ in length, INVALID_BLOCK from the library if their length is not the
+     * shape's; everything else is checked by `grad_plan_new`. */
     options &set_block(block_spec spec) {
         block_ = std::move(spec);
         block_set_ = true;
@@ -550,7 +553,7 @@ class options {
     /** The number of threads. */
     std::size_t threads() const noexcept { return threads_; }
     /** The scheme. */
-    grad::scheme formulas() const noexcept { return scheme_; }
+    grad::scheme scheme() const noexcept { return scheme_; }
     /** Whether a block was set (else the whole array is computed). */
     bool block_given() const noexcept { return block_set_; }
     /** The block set (all lists empty when none is). */
@@ -559,13 +562,13 @@ class options {
      * numpy's, which the C one-call functions do not take). */
     bool needs_plan() const noexcept { return block_set_ || scheme_ != grad::scheme::numpy; }
 
-    /** The shape of the input of a plan of `shape` with these options: `shape` itself, or
-     * with a block `halo_before + shape + halo_after` (as far as the lists reach). */
-    std::size_t input_extent(std::size_t axis, std::size_t extent) const noexcept {
+    /** The samples a block's input holds beyond the block along `axis` (ELEMENTS): its
+     * `halo_before + halo_after` there; 0 without a block, or beyond its lists. */
+    std::size_t halo(std::size_t axis) const noexcept {
         if (block_set_ && axis < block_.halo_before.size() && axis < block_.halo_after.size()) {
-            return block_.halo_before[axis] + extent + block_.halo_after[axis];
+            return block_.halo_before[axis] + block_.halo_after[axis];
         }
-        return extent;
+        return 0;
     }
 
     /** How many outputs a call on arrays of `ndim` axes writes: the number of axes set,
@@ -662,7 +665,7 @@ struct c_options {
             s = ::grad_options_set_threads(handle, o.threads());
         }
         if (s == GRAD_STATUS_OK) {
-            s = ::grad_options_set_scheme(handle, static_cast<std::int32_t>(o.formulas()));
+            s = ::grad_options_set_scheme(handle, static_cast<std::int32_t>(o.scheme()));
         }
         if (s != GRAD_STATUS_OK) {
             return from_library(s);
@@ -670,6 +673,11 @@ struct c_options {
         if (with_block && o.block_given()) {
             const block_spec &b = o.block();
             const std::size_t n = b.global_shape.size();
+            if (n == 0) {
+                return own_failure(GRAD_STATUS_INVALID_NDIM,
+                                   "the block's lists are empty (set_whole_array() computes "
+                                   "the whole array)");
+            }
             if (b.start.size() != n || b.halo_before.size() != n || b.halo_after.size() != n) {
                 return own_failure(GRAD_STATUS_INVALID_NDIM,
                                    "the block's lists differ in length: global_shape %zu, "
@@ -750,7 +758,8 @@ template <class T> class plan;
 /** The gradient of the array at `f` (element type `T`, `shape`, `strides` in ELEMENTS or
  * empty for C order) into the caller's arrays `out[0..n_out]` (each of `f`'s shape, with
  * `out_strides`: `n_out * ndim` ELEMENT strides, output by output, or empty for C order),
- * with `opts`: bit for bit `numpy.gradient(f, *spacing, axis=axes, edge_order=...)`.
+ * with `opts`: bit for bit `numpy.gradient(f, *spacing, axis=axes, edge_order=...)` (or
+ * MATLAB's `gradient` with `scheme::matlab`).
  * `out[k]` receives the derivative along the k-th requested axis. Outputs must not share
  * memory with `f`, a coordinate array or each other.
  *
@@ -759,9 +768,10 @@ template <class T> class plan;
  * block's (the outputs') and `f`, with `strides`, the block with its halo.
  *
  * Returns `GRAD_STATUS_OK`, or the first failure: the C++ layer's count checks (strides:
- * INVALID_NDIM; out_strides: OUTPUT_COUNT), then `grad_gradient`'s order of checks (with
- * a plan: `plan::try_make`'s, then `plan::try_execute`'s); the detail is in
- * `grad::last_error()`. On failure nothing is written.
+ * INVALID_NDIM; out_strides: OUTPUT_COUNT), then `grad_gradient`'s order of checks; with
+ * a plan, `plan::try_make`'s order (the options' setters first), then
+ * `plan::try_execute`'s. The detail is in `grad::last_error()`. On failure nothing is
+ * written.
  * Thread-safety: reentrant, on memory no other call writes. */
 template <class T>
 status try_gradient_into(const T *f, list_view<std::size_t> shape,
@@ -898,7 +908,7 @@ template <class T> class plan {
             dims[k] = shape[k];
             // Neither overflows: grad_plan_new checked the outputs' and the input's extents.
             count *= shape[k];
-            input_count *= opts.input_extent(k, shape[k]);
+            input_count *= shape[k] + opts.halo(k);
         }
         result.reset();
         result.handle_ = handle;
@@ -1123,7 +1133,8 @@ template <class T> class plan {
 #if GRAD_CXX_EXCEPTIONS
 /** `numpy.gradient(f, *spacing, axis=..., edge_order=...)` of the array at `f` (`shape`,
  * `strides` in ELEMENTS or empty for C order) as one new C-order vector per requested
- * axis, each of `prod(shape)` elements. With a block in `opts`, `shape` is the block's and
+ * axis, each of `prod(shape)` elements (MATLAB's `gradient` with `scheme::matlab`). With a
+ * block in `opts`, `shape` is the block's and
  * `f` the block with its halo, as for a plan. Throws `grad::error` (the checks of
  * `grad::plan`'s constructor, then of its `execute`) or `std::bad_alloc`. */
 template <class T>
@@ -1196,7 +1207,7 @@ template <class Mapping> struct md_layout {
     status output_shape(const options &opts,
                         std::array<std::size_t, rank == 0 ? 1 : rank> &out) const noexcept {
         for (std::size_t r = 0; r < rank; ++r) {
-            const std::size_t halo = opts.input_extent(r, 0);
+            const std::size_t halo = opts.halo(r);
             if (shape[r] < halo) {
                 return own_failure(GRAD_STATUS_SHAPE_MISMATCH,
                                    "f has extent %zu on axis %zu, less than the block's halo "

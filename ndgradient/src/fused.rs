@@ -495,11 +495,11 @@ fn along_row<T: Element>(
     }
 }
 
-/// Whether the points of the derivative along the row that `along` and `along_adjacent`
-/// store one by one (the boundary points) are stored with streaming stores: where the loop
-/// over the interior streams (the central quotient, in the data's own precision, in a
-/// streaming sweep), so that no cache line of the output is written both ways
-/// (`simd::put`).
+/// Whether the loop over the interior of the derivative along a row streams its stores
+/// (the central quotient, in the data's own precision, in a streaming sweep): then `along`
+/// stores the boundary points one by one with streaming stores too, so that no cache line
+/// of the output is written both ways (`simd::put`), and `along_adjacent` computes its rows
+/// in a buffer that it streams out.
 fn streams<T: Element, W: Work<T::Out>>(st: &Stores, s: &Stencil<'_, W::Real>) -> bool {
     match s.interior {
         Interior::Central { two_h } => simd::quotients_stream::<T, T::Out, _>(st, two_h),
@@ -559,8 +559,9 @@ fn along<T: Element, W: Work<T::Out>>(
 /// `out` hold the same whole rows). A central interior is one loop over all of them, each
 /// row's boundary points included (those read across into the next row), which are then
 /// overwritten with their own formulas; that needs at least `radius` boundary points at
-/// each end (the run leaves the first and last `radius` points out). Any other interior
-/// is computed row by row.
+/// each end (the run leaves the first and last `radius` points out). Where that loop would
+/// stream, it runs a few rows at a time into a buffer in the cache, streamed out from
+/// there. Any other interior is computed row by row.
 fn along_adjacent_rows<T: Element>(
     st: &Stores,
     stencil: &AxisStencil<'_, T::Out>,
@@ -591,6 +592,12 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
     // gradients took 52.6-52.8 ms instead of 56.7-57.3 on 256^3 and 27.2 ms instead of
     // 35.9-36.1 on 100000 x 128; storing no row ends at all (wrong results, as a bound)
     // took 50.3 ms on 256^3.
+    const {
+        assert!(
+            BLOCK / 2 <= ROWS_BUFFER,
+            "the grouped rows fit in the buffer"
+        )
+    };
     if n <= ROWS_BUFFER && streams::<T, W>(st, s) {
         let ordinary = st.ordinary();
         let mut buffer = [<T::Out>::default(); ROWS_BUFFER];
@@ -607,16 +614,13 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
             let run = r..len - r;
             let [lo, _, hi] = s.interior_taps(run.start);
             let (lo, hi) = (&f[lo..][..run.len()], &f[hi..][..run.len()]);
+            // Ordinary stores: the loop streams only where `streams` says, handled above.
             quotients::<T, W>(st, &mut out[run], lo, hi, two_h);
-            // Every row's boundary points, with their formulas, looked up once; they were
-            // just stored by the run, streaming or not: a fence first (`Stores::fence`).
+            // Every row's boundary points, with their formulas, looked up once.
             let ends = s.boundary();
-            let stream = streams::<T, W>(st, s);
-            st.fence();
             for (f, out) in f.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
                 for &(j, p) in &ends {
-                    let v = at_point::<T::Out, W>(p, |i| f[i].value());
-                    simd::put(st, stream, out, j, v);
+                    out[j] = at_point::<T::Out, W>(p, |i| f[i].value());
                 }
             }
         }

@@ -1200,6 +1200,17 @@ mod tests {
                     for len in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 100] {
                         let mut out = vec![make(1000); start + len + 9];
                         copy(&stores, &mut out[start..start + len], &src[3..3 + len]);
+                        // The streaming loop itself, where it runs: `copy` would fall back
+                        // to `copy_from_slice` if it declined.
+                        let mut again = vec![make(1000); start + len + 9];
+                        let streamed =
+                            copy_streaming(&mut again[start..start + len], &src[3..3 + len]);
+                        assert_eq!(streamed, has_avx2() && is_streamed::<O>(), "{start} {len}");
+                        if streamed {
+                            let again: Vec<K> = again.iter().map(|&v| key(v)).collect();
+                            let out: Vec<K> = out.iter().map(|&v| key(v)).collect();
+                            assert_eq!(again, out, "{start} {len}");
+                        }
                         let got: Vec<K> = out.iter().map(|&v| key(v)).collect();
                         let want: Vec<K> = (0..out.len())
                             .map(|i| match i.checked_sub(start) {
@@ -1211,6 +1222,29 @@ mod tests {
                     }
                 }
             }
+        }
+        // Whether `O` is a type `copy` streams.
+        fn is_streamed<O: 'static>() -> bool {
+            let o = TypeId::of::<O>();
+            [
+                TypeId::of::<f64>(),
+                TypeId::of::<f32>(),
+                TypeId::of::<Complex<f64>>(),
+            ]
+            .contains(&o)
+        }
+        // `arch`'s streaming copy for `O`; `false` if it declined (or `O` is none of its).
+        fn copy_streaming<O: 'static + Copy>(out: &mut [O], src: &[O]) -> bool {
+            if let (Some(o), Some(s)) = (slice_as_mut::<O, f64>(out), slice_as(src)) {
+                return arch::copy_f64(o, s);
+            }
+            if let (Some(o), Some(s)) = (slice_as_mut::<O, f32>(out), slice_as(src)) {
+                return arch::copy_f32(o, s);
+            }
+            if let (Some(o), Some(s)) = (slice_as_mut::<O, Complex<f64>>(out), slice_as(src)) {
+                return arch::copy_c128(o, s);
+            }
+            false
         }
         // Any bits, NaNs of every payload among them.
         let f = |i: usize| f64::from_bits((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
