@@ -12,7 +12,9 @@
 //! - `<program>::under_valgrind` (ignored by default): run under valgrind's memcheck with
 //!   leak checking.
 //!
-//! CI runs the ignored ones with `cargo test --test c_api -- --ignored`. See
+//! CI runs the ignored ones: `cargo test --test c_api -- --ignored under_sanitizers`, and
+//! `cargo test --release --test c_api -- --ignored under_valgrind` (the release library,
+//! which users run; valgrind reports nothing on it either). See
 //! `tests/support/cbuild.rs` for how the library is found and why the library search path
 //! is pinned to `target/<profile>/deps`.
 

@@ -15,15 +15,50 @@ use ndgradient::{Coordinates, Element, Options, Plan, Spacing};
 use num_complex::Complex;
 use std::fmt::Display;
 
-/// Where the outputs' strides come from.
+/// Where the outputs' strides come from: every output C-contiguous, every output with the
+/// input's strides, or `n_out * ndim` strides given, output by output. A struct whose
+/// fields are always set, rather than an enum carrying the given strides: the optimiser
+/// read their length ahead of the choice, and valgrind reported that read of an enum's
+/// absent payload on every plan (a branch whose outcome was discarded, but the reports
+/// would bury a real one).
 #[derive(Clone, Debug)]
-pub(crate) enum OutputStrides {
-    /// Every output is C-contiguous.
+pub(crate) struct OutputStrides {
+    layout: OutputLayout,
+    /// The strides given (`OutputLayout::Each`), else none.
+    each: PerAxis<isize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputLayout {
     COrder,
-    /// Every output has the input's strides.
     LikeInput,
+    Each,
+}
+
+impl OutputStrides {
+    /// Every output is C-contiguous.
+    pub(crate) fn c_order() -> Self {
+        OutputStrides {
+            layout: OutputLayout::COrder,
+            each: PerAxis::new(),
+        }
+    }
+
+    /// Every output has the input's strides.
+    pub(crate) fn like_input() -> Self {
+        OutputStrides {
+            layout: OutputLayout::LikeInput,
+            each: PerAxis::new(),
+        }
+    }
+
     /// `n_out * ndim` strides, output by output.
-    Each(PerAxis<isize>),
+    fn each(all: PerAxis<isize>) -> Self {
+        OutputStrides {
+            layout: OutputLayout::Each,
+            each: all,
+        }
+    }
 }
 
 /// One validated spacing argument (stage 3), its coordinates still where the caller keeps
@@ -182,12 +217,12 @@ pub(crate) unsafe fn out_strides_arg(
     ndim: usize,
 ) -> Result<OutputStrides, Failure> {
     if out_strides.is_null() {
-        return Ok(OutputStrides::COrder);
+        return Ok(OutputStrides::c_order());
     }
     // SAFETY: forwarded contract (the product cannot overflow: both are at most
     // GRAD_MAX_NDIM); checked by `copy`.
     let all = unsafe { copy(out_strides, n_out * ndim, &"out_strides") }?;
-    Ok(OutputStrides::Each(all))
+    Ok(OutputStrides::each(all))
 }
 
 /// Stage 2 for an `out` argument: the `n_out` output addresses.
@@ -571,10 +606,10 @@ fn output_strides<'s>(
     ndim: usize,
     k: usize,
 ) -> &'s [isize] {
-    match outputs {
-        OutputStrides::COrder => c_order,
-        OutputStrides::LikeInput => strides,
-        OutputStrides::Each(all) => &all[k * ndim..(k + 1) * ndim],
+    match outputs.layout {
+        OutputLayout::COrder => c_order,
+        OutputLayout::LikeInput => strides,
+        OutputLayout::Each => &outputs.each[k * ndim..(k + 1) * ndim],
     }
 }
 

@@ -224,7 +224,7 @@ pub unsafe extern "C" fn grad_gradient_f64(
             true => f_strides(&shape),
             false => validate::c_strides(&shape),
         };
-        let (dtype, outputs) = (grad_dtype::F64, OutputStrides::LikeInput);
+        let (dtype, outputs) = (grad_dtype::F64, OutputStrides::like_input());
         let arrays = Arrays::new(
             dtype,
             shape.clone(),
