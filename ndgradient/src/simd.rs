@@ -1099,6 +1099,18 @@ mod arch {
 mod tests {
     use super::*;
 
+    /// The stores of an AVX2 sweep, streaming or not, whatever this process's variant (a
+    /// streaming one's drop fences what it streamed).
+    fn avx2_stores(stream: bool) -> Stores {
+        Stores {
+            variant: Variant::Avx2 {
+                streams: Streams::AboveThreshold,
+            },
+            stream,
+            not_send: PhantomData,
+        }
+    }
+
     /// Every variant this CPU can run gives the bits of the scalar formula, on every
     /// length and misalignment around a vector's width, both divisor kinds, with and
     /// without streaming.
@@ -1117,13 +1129,7 @@ mod tests {
         let b32 = |v: &[f32]| -> Vec<u32> { v.iter().map(|x| x.to_bits()).collect() };
         let d32: Vec<f32> = data.iter().map(|&v| v as f32).collect();
         for stream in [false, true] {
-            let stores = Stores {
-                variant: Variant::Avx2 {
-                    streams: Streams::AboveThreshold,
-                },
-                stream,
-                not_send: PhantomData,
-            };
+            let stores = avx2_stores(stream);
             for div in [2.0, 0.3, 0.5] {
                 for start in 0..9 {
                     for len in [0, 1, 3, 4, 5, 8, 9, 17, 33, 100] {
@@ -1189,13 +1195,7 @@ mod tests {
         ) {
             let src: Vec<O> = (0..120).map(&make).collect();
             for stream in [false, true] {
-                let stores = Stores {
-                    variant: Variant::Avx2 {
-                        streams: Streams::AboveThreshold,
-                    },
-                    stream,
-                    not_send: PhantomData,
-                };
+                let stores = avx2_stores(stream);
                 for start in 0..9 {
                     for len in [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 100] {
                         let mut out = vec![make(1000); start + len + 9];
@@ -1295,13 +1295,7 @@ mod tests {
             v.iter().map(|z| (b(z.re), b(z.im))).collect()
         };
         for stream in [false, true] {
-            let stores = Stores {
-                variant: Variant::Avx2 {
-                    streams: Streams::AboveThreshold,
-                },
-                stream,
-                not_send: PhantomData,
-            };
+            let stores = avx2_stores(stream);
             for div in [2.0, 0.7, -3.0, f64::INFINITY, 0.0, -0.0, f64::NAN] {
                 let d = Divisor::new(div);
                 for start in 0..5 {
@@ -1390,18 +1384,6 @@ mod tests {
         assert_eq!(parse_size(&format!("{}G", usize::MAX >> 20)), None);
     }
 
-    /// A sweep that streams, whatever this process's variant: for the tests of `put` and
-    /// `quotients_stream` (its drop fences what `put` streamed).
-    fn streaming() -> Stores {
-        Stores {
-            variant: Variant::Avx2 {
-                streams: Streams::Always,
-            },
-            stream: true,
-            not_send: PhantomData,
-        }
-    }
-
     /// `put` stores the value, every bit of it, with streaming stores and without, for
     /// the types it streams and for others.
     #[test]
@@ -1409,7 +1391,7 @@ mod tests {
         fn check<O: 'static + Copy>(values: &[O], zero: O, bits: impl Fn(&O) -> Vec<u64>) {
             for stream in [false, true] {
                 let mut out = vec![zero; values.len()];
-                let stores = streaming();
+                let stores = avx2_stores(true);
                 for (i, &v) in values.iter().enumerate() {
                     put(&stores, stream, &mut out, i, v);
                 }
@@ -1452,14 +1434,7 @@ mod tests {
     /// the caller's loops store the ordinary way.
     #[test]
     fn quotients_stream_names_the_streaming_loops() {
-        let ordinary = Stores {
-            variant: Variant::Avx2 {
-                streams: Streams::Never,
-            },
-            stream: false,
-            not_send: PhantomData,
-        };
-        let streaming = streaming();
+        let (ordinary, streaming) = (avx2_stores(false), avx2_stores(true));
         let two = Divisor::new(2.0f64);
         assert!(quotients_stream::<f64, f64, _>(&streaming, two));
         assert!(quotients_stream::<f32, f32, _>(
