@@ -443,8 +443,8 @@ enum class scheme : std::int32_t {
  * whole array's gradient, bit for bit, from the block and a halo of its neighbouring
  * samples (the C `grad_options_set_block`). One entry per axis `k` in each, in ELEMENTS:
  * the global array's length, the global index of the block's first element, and the
- * samples the input holds before and after the block (at least what `grad::block_halo`
- * gives). The block's own shape is the plan's shape (the outputs'); its input is the block
+ * samples the input holds before and after the block (at least what
+ * `grad::try_block_halo` gives). The block's own shape is the plan's shape (the outputs'); its input is the block
  * with its halo, of shape `halo_before + shape + halo_after`. The spacing stays global:
  * coordinate arrays span the whole axis. */
 struct block_spec {
@@ -906,7 +906,8 @@ template <class T> class plan {
         std::size_t count = 1, input_count = 1;
         for (std::size_t k = 0; k < shape.size(); ++k) {
             dims[k] = shape[k];
-            // Neither overflows: grad_plan_new checked the outputs' and the input's extents.
+            // No overflow: grad_plan_new checked the outputs' extents, and the input's for a
+            // C-order input, the only kind for which `input_size_` is read.
             count *= shape[k];
             input_count *= shape[k] + opts.halo(k);
         }
@@ -977,7 +978,9 @@ template <class T> class plan {
     std::size_t size() const noexcept { return size_; }
 
     /** The number of elements of a C-order input: `size()`, or with a block that of the
-     * block with its halo (`halo_before + shape + halo_after`). */
+     * block with its halo (`halo_before + shape + halo_after`). For a plan made with
+     * strides, the product of the input's shape, which may have wrapped around (the
+     * library checks such an input's reach, not its element count). */
     std::size_t input_size() const noexcept { return input_size_; }
 
     /** Whether the plan was made without input strides (C order). */
@@ -1133,10 +1136,10 @@ template <class T> class plan {
 #if GRAD_CXX_EXCEPTIONS
 /** `numpy.gradient(f, *spacing, axis=..., edge_order=...)` of the array at `f` (`shape`,
  * `strides` in ELEMENTS or empty for C order) as one new C-order vector per requested
- * axis, each of `prod(shape)` elements (MATLAB's `gradient` with `scheme::matlab`). With a
- * block in `opts`, `shape` is the block's and
- * `f` the block with its halo, as for a plan. Throws `grad::error` (the checks of
- * `grad::plan`'s constructor, then of its `execute`) or `std::bad_alloc`. */
+ * axis, each of `prod(shape)` elements (MATLAB's `gradient` with `scheme::matlab`). With
+ * a block in `opts`, `shape` is the block's and `f` the block with its halo, as for a
+ * plan. Throws `grad::error` (the checks of `grad::plan`'s constructor, then of its
+ * `execute`) or `std::bad_alloc`. */
 template <class T>
 std::vector<std::vector<output_t<T>>> gradient(const T *f, list_view<std::size_t> shape,
                                                list_view<std::ptrdiff_t> strides,
