@@ -310,8 +310,8 @@ def cache_sizes():
             break
         if kind == "Instruction":
             continue
-        if parse_size(size) is not None:
-            found.append((f"L{level}", parse_size(size)))
+        if (n := parse_size(size)) is not None:
+            found.append((f"L{level}", n))
     return found
 
 

@@ -590,8 +590,7 @@ fn along_adjacent<T: Element, W: Work<T::Out>>(
     // (`simd::copy`), so that no streamed cache line is written twice. Side by side
     // (`sh benches/run.sh --compare`, two copies of each build), every-axis float64
     // gradients took 52.6-52.8 ms instead of 56.7-57.3 on 256^3 and 27.2 ms instead of
-    // 35.9-36.1 on 100000 x 128; storing no row ends at all (wrong results, as a bound)
-    // took 50.3 ms on 256^3.
+    // 35.9-36.1 on 100000 x 128.
     const {
         assert!(
             BLOCK / 2 <= ROWS_BUFFER,

@@ -160,23 +160,18 @@ impl Stores {
             not_send: PhantomData,
         }
     }
+}
 
-    /// Orders this sweep's streaming stores so far before its next accesses to the
-    /// same memory (`sfence`; nothing if it does not stream). A point stored with a
-    /// streaming store must not be stored again, or read, by the thread before a fence.
-    pub(crate) fn fence(&self) {
+impl Drop for Stores {
+    /// Orders this sweep's streaming stores before whatever the thread does next
+    /// (`sfence`; nothing if it does not stream).
+    fn drop(&mut self) {
         #[cfg(all(target_arch = "x86_64", not(gradient_no_dispatch)))]
         if self.stream {
             // SAFETY: `sfence` is part of SSE, which every x86-64 CPU has; it only orders
             // stores and touches no memory.
             unsafe { std::arch::x86_64::_mm_sfence() };
         }
-    }
-}
-
-impl Drop for Stores {
-    fn drop(&mut self) {
-        self.fence();
     }
 }
 
@@ -406,24 +401,24 @@ pub(crate) fn put<O: 'static + Copy>(stores: &Stores, stream: bool, out: &mut [O
 /// first, so that each point of a streamed output is stored there once, in order.
 pub(crate) fn copy<O: 'static + Copy>(stores: &Stores, out: &mut [O], src: &[O]) {
     assert_eq!(out.len(), src.len());
-    if stores.stream {
-        if let (Some(o), Some(s)) = (slice_as_mut::<O, f64>(out), slice_as(src))
-            && arch::copy_f64(o, s)
-        {
-            return;
-        }
-        if let (Some(o), Some(s)) = (slice_as_mut::<O, f32>(out), slice_as(src))
-            && arch::copy_f32(o, s)
-        {
-            return;
-        }
-        if let (Some(o), Some(s)) = (slice_as_mut::<O, Complex<f64>>(out), slice_as(src))
-            && arch::copy_c128(o, s)
-        {
-            return;
-        }
+    if !(stores.stream && copy_streaming(out, src)) {
+        out.copy_from_slice(src);
     }
-    out.copy_from_slice(src);
+}
+
+/// `arch`'s streaming copy of `src` into `out` for `O`; `false`, having written nothing,
+/// where it declines (no AVX2, or `O` none of its types).
+fn copy_streaming<O: 'static + Copy>(out: &mut [O], src: &[O]) -> bool {
+    if let (Some(o), Some(s)) = (slice_as_mut::<O, f64>(out), slice_as(src)) {
+        return arch::copy_f64(o, s);
+    }
+    if let (Some(o), Some(s)) = (slice_as_mut::<O, f32>(out), slice_as(src)) {
+        return arch::copy_f32(o, s);
+    }
+    if let (Some(o), Some(s)) = (slice_as_mut::<O, Complex<f64>>(out), slice_as(src)) {
+        return arch::copy_c128(o, s);
+    }
+    false
 }
 
 #[cfg(all(target_arch = "x86_64", not(gradient_no_dispatch)))]
@@ -1232,19 +1227,6 @@ mod tests {
                 TypeId::of::<Complex<f64>>(),
             ]
             .contains(&o)
-        }
-        // `arch`'s streaming copy for `O`; `false` if it declined (or `O` is none of its).
-        fn copy_streaming<O: 'static + Copy>(out: &mut [O], src: &[O]) -> bool {
-            if let (Some(o), Some(s)) = (slice_as_mut::<O, f64>(out), slice_as(src)) {
-                return arch::copy_f64(o, s);
-            }
-            if let (Some(o), Some(s)) = (slice_as_mut::<O, f32>(out), slice_as(src)) {
-                return arch::copy_f32(o, s);
-            }
-            if let (Some(o), Some(s)) = (slice_as_mut::<O, Complex<f64>>(out), slice_as(src)) {
-                return arch::copy_c128(o, s);
-            }
-            false
         }
         // Any bits, NaNs of every payload among them.
         let f = |i: usize| f64::from_bits((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
